@@ -1,0 +1,1 @@
+"""Model training as a visible, branchable journey."""
