@@ -1,0 +1,424 @@
+"""The journey: a tree of saved, evaluated model states for one task.
+
+``Journey.create`` sets the model, its initial parameters, its structure
+parameters and its learning strategy, and saves the start node.
+``Journey.train`` grows the tree from any node, in the background.
+``Journey.open`` reads a journey back, in any kernel, building no model and
+running no code from the folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from .data import LabelledData, TextEncoder, load_digits_data, load_from_source
+from .events import EventHub, Listener
+from .metrics import test_result
+from .models import BagOfWordsClassifier, MLPClassifier, ModelSpec
+from .node import Compute, Node, Position
+from .run import TrainingRun
+from .stop import EveryNIterations, StopCondition
+from .store import JourneyStore
+from .strategy import LearningStrategy
+from .training import (
+    Trainer,
+    load_model_tensors,
+    predict,
+    save_node,
+    second_data_set,
+    seeded_random_state,
+)
+from .tree import render_text
+
+if TYPE_CHECKING:
+    from .cases import CaseSet
+
+logger = logging.getLogger(__name__)
+
+
+class Journey:
+    """A tree of nodes for one model family and one labelled data set.
+
+    Do not call the constructor; use ``Journey.create`` or ``Journey.open``.
+    """
+
+    def __init__(
+        self,
+        store: JourneyStore,
+        data: LabelledData | None = None,
+        model: type[nn.Module] | None = None,
+    ) -> None:
+        self._store = store
+        self._meta = store.meta()
+        self._data = data
+        self._model_class = model
+        self._hub = EventHub()
+        self._run_lock = threading.Lock()
+        self._active_run: TrainingRun | None = None
+
+    @classmethod
+    def create(
+        cls,
+        folder: str | Path,
+        data: LabelledData | None = None,
+        model: type[nn.Module] | None = None,
+        hyperparameters: dict[str, Any] | None = None,
+        strategy: LearningStrategy | None = None,
+        seed: int = 0,
+    ) -> Journey:
+        """Start a journey in a new folder and save its start node.
+
+        Parameters
+        ----------
+        folder : str or Path
+            Where the journey lives; must be missing or empty.
+        data : LabelledData, optional
+            The first data set; scikit-learn's digits by default.
+        model : type of torch.nn.Module, optional
+            The model class. By default an ``MLPClassifier`` for numeric inputs
+            and a ``BagOfWordsClassifier`` for text, sized to the data.
+        hyperparameters : dict, optional
+            Keyword arguments that build ``model`` (its structure parameters).
+        strategy : LearningStrategy, optional
+            Optimizer, learning rate and batch size; Adam at 1e-3 by default.
+        seed : int
+            Seeds the initial parameters, the random generators and the order
+            of the training samples.
+
+        Everything is checked before anything is written: bad input raises and
+        leaves ``folder`` as it was.
+        """
+        if data is None:
+            data = load_digits_data()
+        if not isinstance(data, LabelledData):
+            raise TypeError(
+                f"data must be a LabelledData (see LabelledData.from_dataset), "
+                f"got {type(data).__name__}"
+            )
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+        strategy = strategy or LearningStrategy()
+        if not isinstance(strategy, LearningStrategy):
+            raise TypeError(f"strategy must be a LearningStrategy, got {strategy!r}")
+        model, hyperparameters = _default_model(data, model, hyperparameters)
+        spec = ModelSpec.of(model, hyperparameters)
+        network = _initial_model(spec, model, seed)
+        test_inputs, test_labels = data.tensors("test")
+        _check_outputs(network, test_inputs, len(data.label_names))
+        predicted, confidence = predict(network, test_inputs, torch.device("cpu"))
+
+        meta = {
+            "name": Path(folder).name,
+            "created_at": datetime.now(UTC).isoformat(),
+            "model": spec.to_json(),
+            "data": data.describe(),
+            "seed": seed,
+        }
+        store = JourneyStore.create(folder, meta)
+        save_node(
+            store,
+            model=network,
+            optimizer=None,
+            parent_id=None,
+            position=Position(),
+            dataset_id=data.identity,
+            case_set_id=None,
+            strategy=strategy,
+            stop={"kind": "start"},
+            test=test_result(test_labels, predicted, len(data.label_names)),
+            compute=Compute(),
+            run_id=None,
+            predictions=(predicted, confidence),
+            random_state=seeded_random_state(seed),
+        )
+        return cls(store, data, model)
+
+    @classmethod
+    def open(
+        cls,
+        folder: str | Path,
+        data: LabelledData | None = None,
+        model: type[nn.Module] | None = None,
+    ) -> Journey:
+        """Open a journey saved in ``folder``.
+
+        Reading nodes needs nothing else. To train, the journey needs its data
+        (reloaded by itself for the digits and news loaders, else pass
+        ``data``) and its model class (imported by path, else pass ``model``).
+        Passed data must be the same content the journey was made with.
+        """
+        store = JourneyStore.open(folder)
+        journey = cls(store, None, model)
+        if data is not None:
+            journey._check_data(data)
+            journey._data = data
+        return journey
+
+    @property
+    def folder(self) -> Path:
+        """The folder the journey lives in."""
+        return self._store.folder
+
+    @property
+    def name(self) -> str:
+        """A short name for displays: the folder's name."""
+        return str(self._meta["name"])
+
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        """Class names in label order."""
+        return tuple(self._meta["data"]["label_names"])
+
+    @property
+    def seed(self) -> int:
+        """The seed of initial parameters, generators and sample order."""
+        return int(self._meta["seed"])
+
+    @property
+    def model_spec(self) -> ModelSpec:
+        """The model class path and hyper-parameters."""
+        return ModelSpec(**self._meta["model"])
+
+    @property
+    def data(self) -> LabelledData:
+        """The first data set, loaded again from its source on first use."""
+        if self._data is None:
+            data = load_from_source(self._meta["data"]["source"])
+            self._check_data(data)
+            self._data = data
+        return self._data
+
+    @property
+    def active_run(self) -> TrainingRun | None:
+        """The run training now, if any."""
+        return self._active_run
+
+    def nodes(self) -> list[Node]:
+        """Every node, in the order they were created."""
+        return self._store.nodes()
+
+    def node(self, node_id: int) -> Node:
+        """The node with ``node_id``."""
+        return self._store.node(node_id)
+
+    @property
+    def start_node(self) -> Node:
+        """The untrained node the journey began with."""
+        return self.nodes()[0]
+
+    @property
+    def latest_node(self) -> Node:
+        """The node created last."""
+        return self.nodes()[-1]
+
+    def children(self, node: Node | int) -> list[Node]:
+        """The nodes trained from ``node``, oldest first."""
+        node_id = node.id if isinstance(node, Node) else node
+        return [n for n in self.nodes() if n.parent_id == node_id]
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every journey event; returns an unsubscriber.
+
+        The listener runs on the training thread, so it must be quick.
+        """
+        return self._hub.subscribe(listener)
+
+    def train(
+        self,
+        stop: StopCondition | None = None,
+        nodes: int | None = 5,
+        *,
+        parent: Node | int | None = None,
+        strategy: LearningStrategy | None = None,
+        case_set: CaseSet | None = None,
+        weight_threshold: float = 1.0,
+        device: str | torch.device = "auto",
+        on_node: Callable[[Node], None] | None = None,
+    ) -> TrainingRun:
+        """Train from ``parent`` in the background, saving a node at each stop.
+
+        Parameters
+        ----------
+        stop : StopCondition, optional
+            When to cut a node; ``EveryNIterations(100)`` by default.
+        nodes : int or None
+            How many nodes to make; None trains until ``run.stop()``.
+        parent : Node or int, optional
+            The node to continue from; the latest node by default.
+        strategy : LearningStrategy, optional
+            A new learning strategy; the parent's by default, continuing its
+            learning-rate schedule. A new one starts its schedule afresh.
+        case_set : CaseSet, optional
+            Weighted extra samples: training then runs on the second data set,
+            the training split plus these, and nodes report case results.
+        weight_threshold : float
+            Case samples weighing more than this are scored apart.
+        device : str or torch.device
+            ``"auto"`` takes a GPU when there is one.
+        on_node : callable, optional
+            Called with each node once it is saved, on the training thread.
+
+        Returns
+        -------
+        TrainingRun
+            Returned at once; iterate it for nodes as they come.
+        """
+        stop = stop if stop is not None else EveryNIterations(100)
+        if not isinstance(stop, StopCondition):
+            raise TypeError(
+                f"stop must be a stop condition such as EveryNIterations(100), got {stop!r}"
+            )
+        if nodes is not None and (isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 1):
+            raise ValueError(f"nodes must be a whole number >= 1 or None, got {nodes!r}")
+        if not (isinstance(weight_threshold, int | float) and math.isfinite(weight_threshold)):
+            raise ValueError(f"weight_threshold must be a finite number, got {weight_threshold!r}")
+        start_from = self._resolve_parent(parent)
+        strategy = strategy or LearningStrategy.from_json(start_from.strategy)
+        if not isinstance(strategy, LearningStrategy):
+            raise TypeError(f"strategy must be a LearningStrategy, got {strategy!r}")
+        data = self.data
+        cases = case_set.encode(data) if case_set is not None else None
+        training = second_data_set(*data.tensors("train"), data.identity, cases)
+        with self._run_lock:
+            if self._active_run is not None:
+                raise RuntimeError(
+                    f"run {self._active_run.run_id[:8]} is still training; stop it "
+                    "with journey.active_run.stop() or wait for it to end"
+                )
+            trainer = Trainer(
+                store=self._store,
+                build_model=self._build_model,
+                parent=start_from,
+                data=training,
+                test=data.tensors("test"),
+                num_classes=len(self.label_names),
+                strategy=strategy,
+                stop=stop,
+                seed=self.seed,
+                device=_device(device),
+                run_id=uuid.uuid4().hex,
+                hub=self._hub,
+                cases=cases,
+                weight_threshold=float(weight_threshold),
+            )
+            if case_set is not None and cases is not None:
+                self._store.save_case_set(cases.identity, case_set.records())
+            run = TrainingRun(trainer, nodes, self._hub, on_node, self._run_ended)
+            self._active_run = run
+        return run.start()
+
+    def load_model(self, node: Node | int) -> nn.Module:
+        """A new model holding ``node``'s parameters, on the CPU, in eval mode."""
+        node_id = node.id if isinstance(node, Node) else node
+        model = self._build_model()
+        tensors = self._store.tensors(node_id, "model.")
+        load_model_tensors(model, tensors, self._store.training_state(node_id)["ties"])
+        return model.eval()
+
+    def test_predictions(self, node: Node | int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The class ``node`` predicted for each test sample, and its probability."""
+        node_id = node.id if isinstance(node, Node) else node
+        tensors = self._store.tensors(node_id, "eval.")
+        return tensors["eval.predictions"], tensors["eval.confidence"]
+
+    def tree_text(self) -> str:
+        """The tree drawn in text, each node with its accuracy."""
+        return render_text(self.nodes())
+
+    def _build_model(self) -> nn.Module:
+        return self.model_spec.build(self._model_class)
+
+    def _resolve_parent(self, parent: Node | int | None) -> Node:
+        if parent is None:
+            return self.latest_node
+        if isinstance(parent, Node):
+            return self.node(parent.id)
+        if isinstance(parent, int) and not isinstance(parent, bool):
+            return self.node(parent)
+        raise TypeError(f"parent must be a Node or a node id, got {parent!r}")
+
+    def _check_data(self, data: LabelledData) -> None:
+        recorded = self._meta["data"]["identity"]
+        if data.identity != recorded:
+            raise ValueError(
+                f"this data's identity is {data.identity[:12]}…, but the journey was "
+                f"made with {recorded[:12]}…: pass the same samples, labels and split"
+            )
+
+    def _run_ended(self, run: TrainingRun) -> None:
+        with self._run_lock:
+            if self._active_run is run:
+                self._active_run = None
+
+    def __repr__(self) -> str:
+        nodes = self.nodes()
+        best = max((n.accuracy for n in nodes if n.accuracy is not None), default=None)
+        best_text = "n/a" if best is None else f"{best:.4f}"
+        return f"<Journey {self.name!r}: {len(nodes)} nodes, best accuracy {best_text}>"
+
+
+def _default_model(
+    data: LabelledData,
+    model: type[nn.Module] | None,
+    hyperparameters: dict[str, Any] | None,
+) -> tuple[type[nn.Module], dict[str, Any]]:
+    if model is not None:
+        return model, dict(hyperparameters or {})
+    classes = len(data.label_names)
+    if isinstance(data.encoder, TextEncoder):
+        defaults = {"vocabulary_size": data.encoder.size, "classes": classes}
+        return BagOfWordsClassifier, {**defaults, **(hyperparameters or {})}
+    defaults = {"in_features": math.prod(data.encoder.shape), "classes": classes}
+    return MLPClassifier, {**defaults, **(hyperparameters or {})}
+
+
+def _initial_model(spec: ModelSpec, model: type[nn.Module], seed: int) -> nn.Module:
+    # Seed the initial parameters without touching the caller's generators.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        try:
+            return spec.build(model)
+        except TypeError as error:
+            raise ValueError(
+                f"could not build {spec.factory} with hyperparameters "
+                f"{spec.hyperparameters}: {error}"
+            ) from None
+
+
+def _check_outputs(model: nn.Module, inputs: torch.Tensor, classes: int) -> None:
+    with torch.random.fork_rng(devices=[]):
+        model.eval()
+        try:
+            with torch.inference_mode():
+                logits = model(inputs[:2])
+        except Exception as error:
+            raise ValueError(
+                f"the model fails on inputs of shape {tuple(inputs.shape[1:])} "
+                f"from the data: {error}"
+            ) from None
+        finally:
+            model.train()
+    if tuple(logits.shape) != (min(2, inputs.shape[0]), classes):
+        raise ValueError(
+            f"the model outputs shape {tuple(logits.shape[1:])} per sample; the data "
+            f"has {classes} classes, so it must output ({classes},)"
+        )
+
+
+def _device(device: str | torch.device) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"device {device!r} is not known to torch: {error}") from None

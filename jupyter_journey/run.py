@@ -1,0 +1,138 @@
+"""A training run in a worker thread, handing out nodes as they are saved.
+
+``Journey.train`` returns a ``TrainingRun`` at once. Iterate over it to get
+each node as soon as it exists (the loop waits for the next one), pass
+``on_node`` to be called with each, or call ``wait()`` for all of them.
+Training off the kernel's main thread keeps the notebook free: other cells
+run and the widget updates while the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+from .events import EventHub, NodeAdded, RunEnded, RunStarted
+from .node import Node
+from .training import Trainer
+
+logger = logging.getLogger(__name__)
+
+RunState = Literal["running", "stopping", "completed", "stopped", "failed"]
+
+
+class TrainingRun:
+    """Nodes from one training run, made in a background thread.
+
+    Attributes
+    ----------
+    run_id : str
+        Recorded in every node the run makes.
+    nodes : list of Node
+        The nodes made so far, in order.
+    state : {"running", "stopping", "completed", "stopped", "failed"}
+        Where the run stands.
+    error : BaseException or None
+        What made the run fail.
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        nodes_target: int | None,
+        hub: EventHub,
+        on_node: Callable[[Node], None] | None = None,
+        on_end: Callable[[TrainingRun], None] | None = None,
+    ) -> None:
+        self.run_id = trainer.run_id
+        self.nodes: list[Node] = []
+        self.state: RunState = "running"
+        self.error: BaseException | None = None
+        self._trainer = trainer
+        self._target = nodes_target
+        self._hub = hub
+        self._on_node = on_node
+        self._on_end = on_end
+        self._stop_requested = threading.Event()
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(
+            target=self._work, name=f"journey-run-{self.run_id[:8]}", daemon=True
+        )
+
+    def start(self) -> TrainingRun:
+        """Begin training in the background; returns at once."""
+        self._hub.publish(RunStarted(self.run_id, self._trainer.parent.id, self._target))
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the run to end; it saves a node where it stands, then ends.
+
+        Returns at once; ``wait()`` returns when the run has ended.
+        """
+        if self.state == "running":
+            self.state = "stopping"
+        self._stop_requested.set()
+
+    @property
+    def done(self) -> bool:
+        """Whether the run has ended, in any way."""
+        return self.state in ("completed", "stopped", "failed")
+
+    def wait(self, timeout: float | None = None) -> list[Node]:
+        """Block until the run ends; return its nodes or raise what failed it."""
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError(f"run {self.run_id} still training after {timeout} s")
+        if self.error is not None:
+            raise RuntimeError(f"training run {self.run_id} failed") from self.error
+        return list(self.nodes)
+
+    def __iter__(self) -> Iterator[Node]:
+        """Each node as soon as it is saved; ends with the run."""
+        index = 0
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: len(self.nodes) > index or self.done)
+                if len(self.nodes) <= index:
+                    break
+                node = self.nodes[index]
+            index += 1
+            yield node
+        if self.error is not None:
+            raise RuntimeError(f"training run {self.run_id} failed") from self.error
+
+    def _work(self) -> None:
+        try:
+            for node in self._trainer.run(self._target, self._stop_requested.is_set):
+                with self._changed:
+                    self.nodes.append(node)
+                    self._changed.notify_all()
+                self._hub.publish(NodeAdded(node))
+                if self._on_node is not None:
+                    self._on_node(node)
+        except BaseException as error:
+            logger.exception("training run %s failed", self.run_id)
+            self.error = error
+        self._finish()
+
+    def _finish(self) -> None:
+        if self.error is not None:
+            final: RunState = "failed"
+        elif self._stop_requested.is_set():
+            final = "stopped"
+        else:
+            final = "completed"
+        with self._changed:
+            self.state = final
+            self._changed.notify_all()
+        if self._on_end is not None:
+            self._on_end(self)
+        error = f"{type(self.error).__name__}: {self.error}" if self.error else None
+        self._hub.publish(RunEnded(self.run_id, final, len(self.nodes), error))
+
+    def __repr__(self) -> str:
+        target = "∞" if self._target is None else self._target
+        return f"<TrainingRun {self.run_id[:8]} {self.state}, {len(self.nodes)}/{target} nodes>"

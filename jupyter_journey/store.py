@@ -1,0 +1,271 @@
+"""The journey folder: node info in SQLite, tensors in one safetensors file a node.
+
+Writes are crash-safe: a node's tensors go to a temporary file that is flushed
+and renamed, and only then is the node's row inserted, in one transaction. A
+node is therefore either whole or absent. Nothing is ever pickled, so opening
+someone else's journey reads data and runs none of their code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from .node import Compute, Node, NodeKind, Position, TestResult
+
+DATABASE = "journey.sqlite"
+NODES = "nodes"
+FORMAT = 1
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE nodes (
+    id INTEGER PRIMARY KEY,
+    parent_id INTEGER REFERENCES nodes(id),
+    kind TEXT NOT NULL CHECK (kind IN ('start', 'trained')),
+    created_at TEXT NOT NULL,
+    iteration INTEGER NOT NULL,
+    accuracy REAL,
+    dataset_id TEXT NOT NULL,
+    case_set_id TEXT,
+    run_id TEXT,
+    info TEXT NOT NULL,
+    training_state TEXT NOT NULL,
+    state_file TEXT NOT NULL
+);
+CREATE INDEX nodes_parent ON nodes(parent_id);
+CREATE TABLE case_sets (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    samples TEXT NOT NULL
+);
+"""
+
+
+class NotAJourneyError(FileNotFoundError):
+    """The folder holds no journey."""
+
+
+class JourneyStore:
+    """Reads and writes one journey folder. Safe to share between threads."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.database = folder / DATABASE
+
+    @classmethod
+    def create(cls, folder: str | Path, meta: dict[str, Any]) -> JourneyStore:
+        """Make a new journey in ``folder``, which must be missing or empty."""
+        folder = Path(folder).expanduser().resolve()
+        if (folder / DATABASE).exists():
+            raise FileExistsError(
+                f"{folder} already holds a journey; open it with Journey.open({str(folder)!r})"
+            )
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise FileExistsError(
+                f"{folder} exists and is not an empty folder; choose a new folder"
+            )
+        (folder / NODES).mkdir(parents=True, exist_ok=True)
+        # Build the database under a temporary name so that a folder either
+        # holds a complete journey.sqlite or none.
+        partial = folder / f".{DATABASE}.{uuid.uuid4().hex}.tmp"
+        with closing(sqlite3.connect(partial)) as connection:
+            connection.executescript(SCHEMA)
+            connection.execute("PRAGMA journal_mode=WAL")
+            rows = [("format", json.dumps(FORMAT))]
+            rows += [(key, json.dumps(value)) for key, value in meta.items()]
+            with connection:
+                connection.executemany("INSERT INTO meta VALUES (?, ?)", rows)
+        os.replace(partial, folder / DATABASE)
+        _sync_folder(folder)
+        return cls(folder)
+
+    @classmethod
+    def open(cls, folder: str | Path) -> JourneyStore:
+        """Open the journey in ``folder``; writes nothing, even on failure."""
+        folder = Path(folder).expanduser().resolve()
+        if not (folder / DATABASE).is_file():
+            what = "does not exist" if not folder.exists() else f"has no {DATABASE}"
+            raise NotAJourneyError(
+                f"{folder} is not a journey: it {what}. Create one with Journey.create"
+            )
+        store = cls(folder)
+        try:
+            version = store.meta().get("format")
+        except sqlite3.DatabaseError as error:
+            raise NotAJourneyError(
+                f"{folder / DATABASE} is not a journey database: {error}"
+            ) from None
+        if version != FORMAT:
+            raise NotAJourneyError(
+                f"{folder} holds journey format {version!r}; this version reads {FORMAT}"
+            )
+        return store
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # One short-lived connection per operation keeps threads apart; mode=rw
+        # never creates a database where none was.
+        uri = f"file:{self.database}?mode=rw"
+        with closing(sqlite3.connect(uri, uri=True, timeout=30)) as connection:
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.row_factory = sqlite3.Row
+            yield connection
+
+    def meta(self) -> dict[str, Any]:
+        """The journey's settings: model spec, data description, label names."""
+        with self._connect() as connection:
+            rows = connection.execute("SELECT key, value FROM meta").fetchall()
+        return {row["key"]: json.loads(row["value"]) for row in rows}
+
+    def add_node(
+        self,
+        *,
+        parent_id: int | None,
+        kind: NodeKind,
+        position: Position,
+        dataset_id: str,
+        case_set_id: str | None,
+        strategy: dict[str, Any],
+        stop: dict[str, Any],
+        test: TestResult,
+        compute: Compute,
+        run_id: str | None,
+        tensors: dict[str, torch.Tensor],
+        training_state: dict[str, Any],
+    ) -> Node:
+        """Save a node: its tensors first, then its row, which makes it exist."""
+        state_file = f"{uuid.uuid4().hex}.safetensors"
+        _write_tensors(self.folder / NODES / state_file, tensors)
+        created_at = datetime.now(UTC)
+        node = Node(
+            id=0,
+            parent_id=parent_id,
+            kind=kind,
+            created_at=created_at,
+            position=position,
+            dataset_id=dataset_id,
+            case_set_id=case_set_id,
+            strategy=strategy,
+            stop=stop,
+            test=test,
+            compute=compute,
+            run_id=run_id,
+        )
+        info = node.to_json()
+        for column in ("id", "parent_id", "kind", "created_at", "run_id"):
+            del info[column]
+        with self._connect() as connection, connection:
+            cursor = connection.execute(
+                "INSERT INTO nodes (parent_id, kind, created_at, iteration, accuracy,"
+                " dataset_id, case_set_id, run_id, info, training_state, state_file)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    parent_id,
+                    kind,
+                    created_at.isoformat(),
+                    position.iteration,
+                    test.accuracy,
+                    dataset_id,
+                    case_set_id,
+                    run_id,
+                    json.dumps(info),
+                    json.dumps(training_state),
+                    state_file,
+                ),
+            )
+        assert cursor.lastrowid is not None
+        return Node(**{**node.__dict__, "id": cursor.lastrowid})
+
+    def nodes(self) -> list[Node]:
+        """Every node, oldest first."""
+        with self._connect() as connection:
+            rows = connection.execute("SELECT * FROM nodes ORDER BY id").fetchall()
+        return [_node_from_row(row) for row in rows]
+
+    def node(self, node_id: int) -> Node:
+        """One node by id; a KeyError naming the known ids if there is none."""
+        return _node_from_row(self._row(node_id))
+
+    def training_state(self, node_id: int) -> dict[str, Any]:
+        """The non-tensor training state saved with a node."""
+        state: dict[str, Any] = json.loads(self._row(node_id)["training_state"])
+        return state
+
+    def tensors(self, node_id: int, prefix: str = "") -> dict[str, torch.Tensor]:
+        """The node's tensors whose names start with ``prefix``, on the CPU."""
+        path = self.folder / NODES / self._row(node_id)["state_file"]
+        with safe_open(str(path), framework="pt", device="cpu") as file:
+            return {k: file.get_tensor(k) for k in file.keys() if k.startswith(prefix)}
+
+    def _row(self, node_id: int) -> sqlite3.Row:
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT * FROM nodes WHERE id = ?", (node_id,)
+            ).fetchone()
+            if row is None:
+                ids = [r[0] for r in connection.execute("SELECT id FROM nodes")]
+                raise KeyError(f"no node {node_id!r} in this journey; its nodes are {ids}")
+        return row
+
+    def save_case_set(self, case_set_id: str, samples: list[dict[str, Any]]) -> None:
+        """Keep the case set a node was trained with (once per content)."""
+        with self._connect() as connection, connection:
+            connection.execute(
+                "INSERT OR IGNORE INTO case_sets VALUES (?, ?, ?)",
+                (case_set_id, datetime.now(UTC).isoformat(), json.dumps(samples)),
+            )
+
+    def case_set_samples(self, case_set_id: str) -> list[dict[str, Any]]:
+        """The samples of a case set saved with ``save_case_set``."""
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT samples FROM case_sets WHERE id = ?", (case_set_id,)
+            ).fetchone()
+        if row is None:
+            raise KeyError(f"no case set {case_set_id!r} in this journey")
+        samples: list[dict[str, Any]] = json.loads(row["samples"])
+        return samples
+
+
+def _node_from_row(row: sqlite3.Row) -> Node:
+    info = json.loads(row["info"])
+    return Node.from_json(
+        {
+            **info,
+            "id": row["id"],
+            "parent_id": row["parent_id"],
+            "kind": row["kind"],
+            "created_at": row["created_at"],
+            "run_id": row["run_id"],
+        }
+    )
+
+
+def _write_tensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
+    partial = path.with_name(f".{path.name}.tmp")
+    save_file({k: t.detach().cpu().contiguous() for k, t in tensors.items()}, partial)
+    with open(partial, "rb") as file:
+        os.fsync(file.fileno())
+    os.replace(partial, path)
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename itself is durable only once the folder's entry is flushed.
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

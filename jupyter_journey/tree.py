@@ -1,0 +1,53 @@
+"""The journey as a tree: children by parent, and a text drawing for terminals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from .node import Node
+
+
+def children_by_parent(nodes: Sequence[Node]) -> dict[int | None, list[Node]]:
+    """Nodes grouped under their parent's id, each group oldest first."""
+    children: dict[int | None, list[Node]] = defaultdict(list)
+    for node in sorted(nodes, key=lambda n: n.id):
+        children[node.parent_id].append(node)
+    return children
+
+
+def describe(node: Node) -> str:
+    """One line for a node: id, iteration, accuracy with its interval and n."""
+    if node.kind == "start":
+        head = f"○ #{node.id} start"
+    else:
+        head = f"● #{node.id} iteration {node.iteration}"
+    test = node.test
+    if test.accuracy is None or test.interval is None:
+        return f"{head}  accuracy n/a (no test samples)"
+    low, high = test.interval
+    return (
+        f"{head}  accuracy {test.accuracy:.4f} "
+        f"[{low:.3f}, {high:.3f}] n={test.n}"
+    )
+
+
+def render_text(nodes: Sequence[Node]) -> str:
+    """The tree drawn in text, like ``git log --graph``.
+
+    A node's first child continues its column, so a straight run reads as one
+    column; each later child starts a branch, indented, right under the node.
+    """
+    children = children_by_parent(nodes)
+    lines: list[str] = []
+    # A stack of (node, prefix of its first line, prefix of the lines below).
+    stack = [(root, "", "") for root in reversed(children.get(None, []))]
+    while stack:
+        node, first, rest = stack.pop()
+        lines.append(f"{first}{describe(node)}")
+        below = children.get(node.id, [])
+        if below:
+            stack.append((below[0], rest, rest))
+            for branch in reversed(below[1:]):
+                stack.append((branch, rest + "├─", rest + "│ "))
+    return "\n".join(lines)
