@@ -1,0 +1,381 @@
+/**
+ * The inspector: everything recorded about the selected node, its confusion
+ * matrix and per-class accuracy as plotly charts, and how it compares with
+ * its parent.
+ *
+ * Values sit in elements with a `data-field` attribute. The accuracy, in
+ * `[data-field="accuracy"]`, reads exactly as Python's `f"{accuracy:.4f}"`
+ * (see `formatFixed`), or "—" when the node has no test samples.
+ *
+ * The two charts are made once per view, on the first node shown, and then
+ * updated in place with `Plotly.react`.
+ */
+
+import Plotly, { type Trace } from "plotly.js-cartesian-dist-min";
+import { html } from "./dom";
+import {
+	formatAccuracy,
+	formatCount,
+	formatDelta,
+	formatFlops,
+	formatInterval,
+	formatRecord,
+	formatSeconds,
+	formatTime,
+	MISSING,
+	shortId,
+} from "./format";
+import type { NodeStore } from "./node-store";
+import type { JourneyNode } from "./types";
+
+const PLOT_CONFIG = { displayModeBar: false, responsive: false };
+const PLOT_FONT = { family: "var(--jp-ui-font-family, sans-serif)", size: 11 };
+
+interface Field {
+	key: string;
+	label: string;
+	value: (node: JourneyNode, parent: JourneyNode | undefined) => string;
+	/** Full text for a tooltip, where the shown value is shortened. */
+	title?: (node: JourneyNode) => string;
+}
+
+const FIELDS: Field[] = [
+	{ key: "id", label: "node", value: (n) => `#${n.id}` },
+	{
+		key: "parent",
+		label: "parent",
+		value: (n) => (n.parent_id === null ? MISSING : `#${n.parent_id}`),
+	},
+	{ key: "kind", label: "kind", value: (n) => n.kind },
+	{
+		key: "created-at",
+		label: "created",
+		value: (n) => formatTime(n.created_at),
+		title: (n) => n.created_at,
+	},
+	{
+		key: "iteration",
+		label: "iteration",
+		value: (n) => formatCount(n.position.iteration),
+	},
+	{
+		key: "epoch",
+		label: "epoch / offset",
+		value: (n) => `${n.position.epoch} / ${formatCount(n.position.offset)}`,
+	},
+	{
+		key: "dataset-id",
+		label: "data set",
+		value: (n) => shortId(n.dataset_id),
+		title: (n) => n.dataset_id,
+	},
+	{
+		key: "case-set-id",
+		label: "case set",
+		value: (n) => shortId(n.case_set_id),
+		title: (n) => n.case_set_id ?? "none",
+	},
+	{
+		key: "strategy",
+		label: "strategy",
+		value: (n) => formatRecord(n.strategy),
+	},
+	{ key: "stop", label: "stop condition", value: (n) => formatRecord(n.stop) },
+	{ key: "run-id", label: "run", value: (n) => n.run_id ?? MISSING },
+	{
+		key: "wall-seconds",
+		label: "wall time",
+		value: (n) => formatSeconds(n.compute.wall_seconds),
+	},
+	{
+		key: "cpu-seconds",
+		label: "CPU time",
+		value: (n) => formatSeconds(n.compute.cpu_seconds),
+	},
+	{
+		key: "samples",
+		label: "samples",
+		value: (n) => formatCount(n.compute.samples),
+	},
+	{ key: "flops", label: "FLOPs", value: (n) => formatFlops(n.compute.flops) },
+	{ key: "device", label: "device", value: (n) => n.compute.device },
+];
+
+export class Inspector {
+	readonly element: HTMLDivElement;
+	#store: NodeStore;
+	#title = html("h3", { class: "jj-inspector-title" });
+	#accuracy = html("span", { class: "jj-accuracy", "data-field": "accuracy" });
+	#interval = html("span", { "data-field": "interval" });
+	#testCount = html("span", { "data-field": "test-n" });
+	#parentAccuracy = html("span", { "data-field": "parent-accuracy" });
+	#delta = html("span", { class: "jj-delta", "data-field": "accuracy-delta" });
+	#fieldValues = new Map<string, HTMLElement>();
+	#perClassBody = html("tbody");
+	#cases = html("div", { class: "jj-cases", hidden: true });
+	#confusionChart = html("div", { class: "jj-chart jj-confusion" });
+	#perClassChart = html("div", { class: "jj-chart jj-per-class" });
+
+	constructor(store: NodeStore) {
+		this.#store = store;
+		this.element = html("div", { class: "jj-inspector", hidden: true });
+
+		const headline = html("div", { class: "jj-headline" });
+		headline.append(
+			html("span", { class: "jj-muted" }, "accuracy "),
+			this.#accuracy,
+			html("span", { class: "jj-muted" }, " 95% Wilson "),
+			this.#interval,
+			html("span", { class: "jj-muted" }, " n = "),
+			this.#testCount,
+			html("span", { class: "jj-muted" }, " · parent "),
+			this.#parentAccuracy,
+			html("span", { class: "jj-muted" }, " Δ "),
+			this.#delta,
+		);
+
+		const facts = html("dl", { class: "jj-facts" });
+		for (const field of FIELDS) {
+			const value = html("dd", { "data-field": field.key });
+			this.#fieldValues.set(field.key, value);
+			facts.append(html("dt", {}, field.label), value);
+		}
+
+		const perClass = html("table", { class: "jj-per-class-table" });
+		const head = html("thead");
+		const headRow = html("tr");
+		for (const name of ["class", "n", "accuracy", "parent", "Δ"]) {
+			headRow.append(html("th", {}, name));
+		}
+		head.append(headRow);
+		perClass.append(head, this.#perClassBody);
+
+		const details = html("div", { class: "jj-details" });
+		details.append(facts, perClass, this.#cases);
+		const charts = html("div", { class: "jj-charts" });
+		charts.append(this.#confusionChart, this.#perClassChart);
+		const columns = html("div", { class: "jj-inspector-columns" });
+		columns.append(details, charts);
+		this.element.append(this.#title, headline, columns);
+	}
+
+	/** Shows `node`, or hides the inspector when there is none. */
+	show(node: JourneyNode | undefined): void {
+		this.element.hidden = node === undefined;
+		this.element.dataset.nodeId = node ? String(node.id) : "";
+		if (!node) {
+			return;
+		}
+		const parent = this.#store.get(node.parent_id);
+
+		this.#title.textContent = `Node #${node.id} · ${node.kind}`;
+		this.#accuracy.textContent = formatAccuracy(node.test.accuracy);
+		this.#interval.textContent = formatInterval(node.test.interval);
+		this.#testCount.textContent = `${formatCount(node.test.n)} (${formatCount(node.test.correct)} correct)`;
+		this.#parentAccuracy.textContent = parentSummary(node, parent);
+		this.#delta.textContent = parent
+			? formatDelta(difference(node.test.accuracy, parent.test.accuracy))
+			: MISSING;
+		this.#delta.dataset.sign = signOf(
+			node.test.accuracy,
+			parent?.test.accuracy,
+		);
+		for (const field of FIELDS) {
+			const element = this.#fieldValues.get(field.key) as HTMLElement;
+			element.textContent = field.value(node, parent);
+			element.title = field.title?.(node) ?? "";
+		}
+
+		const labels = this.#store.labelNames(node.test.per_class_n.length);
+		this.#perClassBody.replaceChildren(...perClassRows(node, parent, labels));
+		this.#showCases(node);
+		this.#drawCharts(node, parent, labels);
+	}
+
+	/** Frees plotly's listeners on the chart elements. */
+	dispose(): void {
+		Plotly.purge(this.#confusionChart);
+		Plotly.purge(this.#perClassChart);
+	}
+
+	#showCases(node: JourneyNode): void {
+		const cases = node.test.case;
+		this.#cases.hidden = !cases;
+		if (!cases) {
+			this.#cases.replaceChildren();
+			return;
+		}
+		const facts = html("dl", { class: "jj-facts" });
+		const rows: [string, string, string][] = [
+			["case-n", "case samples", formatCount(cases.n)],
+			[
+				"case-weighted-accuracy",
+				"weighted accuracy",
+				formatAccuracy(cases.weighted_accuracy),
+			],
+			["case-interval", "95% Wilson", formatInterval(cases.interval)],
+			["case-effective-n", "effective n", cases.effective_n.toFixed(1)],
+			[
+				"case-above-threshold",
+				`weight > ${cases.threshold}`,
+				`${formatAccuracy(cases.above_threshold_accuracy)} (n = ${cases.above_threshold_n})`,
+			],
+		];
+		for (const [key, label, value] of rows) {
+			facts.append(
+				html("dt", {}, label),
+				html("dd", { "data-field": key }, value),
+			);
+		}
+		this.#cases.replaceChildren(html("h4", {}, "Case set"), facts);
+	}
+
+	#drawCharts(
+		node: JourneyNode,
+		parent: JourneyNode | undefined,
+		labels: string[],
+	): void {
+		const classes = labels.length;
+		const side = Math.min(480, Math.max(220, 120 + classes * 30));
+
+		const confusion: Trace = {
+			type: "heatmap",
+			z: node.test.confusion,
+			x: labels,
+			y: labels,
+			colorscale: "Blues",
+			showscale: false,
+			texttemplate: classes <= 20 ? "%{z}" : "",
+			hovertemplate:
+				"true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>",
+		};
+		void Plotly.react(
+			this.#confusionChart,
+			[confusion],
+			{
+				title: { text: "Confusion matrix", font: { size: 12 } },
+				width: side,
+				height: side,
+				margin: { l: 70, r: 10, t: 30, b: 60 },
+				font: PLOT_FONT,
+				xaxis: {
+					type: "category",
+					title: { text: "predicted" },
+					automargin: true,
+				},
+				yaxis: {
+					type: "category",
+					title: { text: "true" },
+					autorange: "reversed",
+					automargin: true,
+				},
+				paper_bgcolor: "rgba(0,0,0,0)",
+			},
+			PLOT_CONFIG,
+		);
+
+		const traces: Trace[] = [
+			{
+				type: "bar",
+				name: `#${node.id}`,
+				x: labels,
+				y: node.test.per_class,
+				customdata: node.test.per_class_n,
+				hovertemplate: `%{x}: %{y:.4f} of %{customdata}<extra>#${node.id}</extra>`,
+				marker: { color: "#1f77b4" },
+			},
+		];
+		if (parent) {
+			traces.push({
+				type: "bar",
+				name: `#${parent.id} (parent)`,
+				x: labels,
+				y: parent.test.per_class,
+				hovertemplate: `%{x}: %{y:.4f}<extra>#${parent.id}</extra>`,
+				marker: { color: "#aec7e8" },
+			});
+		}
+		void Plotly.react(
+			this.#perClassChart,
+			traces,
+			{
+				title: { text: "Accuracy per class", font: { size: 12 } },
+				width: Math.min(520, Math.max(260, 140 + classes * 36)),
+				height: 240,
+				margin: { l: 45, r: 10, t: 30, b: 50 },
+				font: PLOT_FONT,
+				barmode: "group",
+				xaxis: { type: "category", automargin: true },
+				yaxis: { range: [0, 1], title: { text: "accuracy" } },
+				legend: { orientation: "h", y: -0.25 },
+				showlegend: parent !== undefined,
+				paper_bgcolor: "rgba(0,0,0,0)",
+				plot_bgcolor: "rgba(0,0,0,0)",
+			},
+			PLOT_CONFIG,
+		);
+	}
+}
+
+function parentSummary(
+	node: JourneyNode,
+	parent: JourneyNode | undefined,
+): string {
+	if (parent) {
+		return `#${parent.id} ${formatAccuracy(parent.test.accuracy)}`;
+	}
+	return node.parent_id === null
+		? "none"
+		: `#${node.parent_id} not received yet`;
+}
+
+function difference(
+	mine: number | null | undefined,
+	theirs: number | null | undefined,
+): number | null {
+	if (
+		mine === null ||
+		mine === undefined ||
+		theirs === null ||
+		theirs === undefined
+	) {
+		return null;
+	}
+	return mine - theirs;
+}
+
+function signOf(
+	mine: number | null | undefined,
+	theirs: number | null | undefined,
+): string {
+	if (
+		mine === null ||
+		mine === undefined ||
+		theirs === null ||
+		theirs === undefined
+	) {
+		return "none";
+	}
+	return mine > theirs ? "up" : mine < theirs ? "down" : "same";
+}
+
+function perClassRows(
+	node: JourneyNode,
+	parent: JourneyNode | undefined,
+	labels: string[],
+): HTMLTableRowElement[] {
+	return labels.map((label, i) => {
+		const mine = node.test.per_class[i] ?? null;
+		const theirs = parent?.test.per_class[i] ?? null;
+		const delta = difference(mine, theirs);
+		const row = html("tr", { "data-class": i });
+		row.append(
+			html("td", {}, label),
+			html("td", {}, formatCount(node.test.per_class_n[i])),
+			html("td", {}, formatAccuracy(mine)),
+			html("td", {}, parent ? formatAccuracy(theirs) : MISSING),
+			html("td", { "data-sign": signOf(mine, theirs) }, formatDelta(delta)),
+		);
+		return row;
+	});
+}

@@ -1,0 +1,112 @@
+/**
+ * The journey tree as SVG: one group per node, S-shaped edges from parents to
+ * children, redrawn from the store whenever a node arrives.
+ *
+ * Each node is `<g class="jj-node" data-node-id="3" data-kind="trained">`
+ * holding its dot, its creation order ("#3") and its accuracy with 3 decimals
+ * ("0.973"), plus a `<title>` with its creation time and iteration.
+ */
+
+import { svg } from "./dom";
+import { formatAccuracy, formatTime } from "./format";
+import { buildForest, layoutForest, linkPath, type PlacedNode } from "./tree";
+import type { JourneyNode } from "./types";
+
+const DOT_RADIUS = 9;
+
+export class TreeView {
+	readonly element: SVGSVGElement;
+	#edges: SVGGElement;
+	#nodes: SVGGElement;
+
+	constructor(onSelect: (id: number) => void) {
+		this.element = svg("svg", {
+			class: "jj-tree",
+			role: "tree",
+			"aria-label": "Journey tree",
+		});
+		this.#edges = svg("g", { class: "jj-links" });
+		this.#nodes = svg("g", { class: "jj-nodes" });
+		this.element.append(this.#edges, this.#nodes);
+
+		// One listener for all nodes: the groups are rebuilt on every draw.
+		const select = (event: Event) => {
+			const group = (event.target as Element).closest(".jj-node");
+			const id = Number(group?.getAttribute("data-node-id"));
+			if (group && Number.isInteger(id)) {
+				onSelect(id);
+			}
+		};
+		this.element.addEventListener("click", select);
+		this.element.addEventListener("keydown", (event) => {
+			if (event.key === "Enter" || event.key === " ") {
+				event.preventDefault();
+				select(event);
+			}
+		});
+	}
+
+	/** Draws `nodes` afresh, with `selected` highlighted. */
+	draw(nodes: Iterable<JourneyNode>, selected: number | null): void {
+		const layout = layoutForest(buildForest(nodes));
+		// Room for the labels that stick out of the outermost dots.
+		this.element.setAttribute("width", String(layout.width + 40));
+		this.element.setAttribute("height", String(layout.height + 8));
+
+		this.#edges.replaceChildren(
+			...layout.links.map((link) =>
+				svg("path", {
+					class: "jj-link",
+					d: linkPath(link),
+					"data-source": link.source.node.id,
+					"data-target": link.target.node.id,
+				}),
+			),
+		);
+		this.#nodes.replaceChildren(
+			...layout.nodes.map((placed) =>
+				drawNode(placed, placed.node.id === selected),
+			),
+		);
+	}
+}
+
+function drawNode(placed: PlacedNode, selected: boolean): SVGGElement {
+	const { node } = placed;
+	const classes = ["jj-node", `jj-${node.kind}`];
+	if (selected) classes.push("jj-selected");
+	if (placed.orphan) classes.push("jj-orphan");
+	if (placed.childCount > 1) classes.push("jj-branch");
+
+	const accuracy = formatAccuracy(node.test.accuracy, 3);
+	const group = svg("g", {
+		class: classes.join(" "),
+		transform: `translate(${placed.x},${placed.y})`,
+		"data-node-id": node.id,
+		"data-kind": node.kind,
+		"data-parent-id": node.parent_id ?? "",
+		"data-selected": String(selected),
+		tabindex: 0,
+		role: "treeitem",
+		"aria-selected": String(selected),
+		"aria-label": `Node #${node.id}, ${node.kind}, accuracy ${accuracy}`,
+	});
+
+	const waiting = placed.orphan
+		? `\nparent #${node.parent_id} not received yet`
+		: "";
+	group.append(
+		svg(
+			"title",
+			{},
+			`#${node.id} ${node.kind}\ncreated ${formatTime(node.created_at)}` +
+				`\niteration ${node.position.iteration}\naccuracy ${formatAccuracy(node.test.accuracy)}` +
+				waiting,
+		),
+		svg("circle", { class: "jj-halo", r: DOT_RADIUS + 5 }),
+		svg("circle", { class: "jj-dot", r: DOT_RADIUS }),
+		svg("text", { class: "jj-order", y: -DOT_RADIUS - 6 }, `#${node.id}`),
+		svg("text", { class: "jj-node-accuracy", y: DOT_RADIUS + 15 }, accuracy),
+	);
+	return group;
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import {
+	formatAccuracy,
+	formatCount,
+	formatDelta,
+	formatFixed,
+	formatFlops,
+	formatInterval,
+	formatRecord,
+	formatSeconds,
+	formatTime,
+	parseTime,
+	shortId,
+} from "../src/format";
+
+describe("formatFixed matches Python's f-string", () => {
+	// Expected values printed by Python: f"{x:.4f}" (and .3f, .0f).
+	it.each([
+		[0.97333333, 4, "0.9733"],
+		[1, 4, "1.0000"],
+		[0, 4, "0.0000"],
+		[0.03125, 4, "0.0312"],
+		[0.09375, 4, "0.0938"],
+		[0.15625, 4, "0.1562"],
+		[0.96875, 3, "0.969"],
+		[0.0625, 3, "0.062"],
+		[2.5, 0, "2"],
+		[3.5, 0, "4"],
+		[-0.03125, 4, "-0.0312"],
+		[-0.00001, 4, "-0.0000"],
+		[0.12345, 4, "0.1235"],
+		[Number.NaN, 4, "nan"],
+	])("%s with %i decimals is %s", (x, digits, expected) => {
+		expect(formatFixed(x, digits)).toBe(expected);
+	});
+});
+
+describe("formatting", () => {
+	it("shows a missing accuracy as a dash", () => {
+		expect(formatAccuracy(null)).toBe("—");
+		expect(formatAccuracy(331 / 360)).toBe("0.9194");
+		expect(formatAccuracy(331 / 360, 3)).toBe("0.919");
+	});
+
+	it("always signs a difference", () => {
+		expect([formatDelta(0.01234), formatDelta(-0.004), formatDelta(0)]).toEqual(
+			["+0.0123", "-0.0040", "+0.0000"],
+		);
+	});
+
+	it("writes intervals, seconds, counts and FLOPs", () => {
+		expect(formatInterval([0.91234, 0.95])).toBe("[0.9123, 0.9500]");
+		expect([
+			formatSeconds(0.4213),
+			formatSeconds(12.34),
+			formatSeconds(245),
+		]).toEqual(["0.42 s", "12.3 s", "4 min 05 s"]);
+		expect(formatSeconds(7385)).toBe("2 h 03 min");
+		expect(formatCount(1234567)).toBe("1,234,567");
+		expect([formatFlops(999), formatFlops(3.52e9)]).toEqual([
+			"999 FLOP",
+			"3.52 GFLOP",
+		]);
+	});
+
+	it("reads Python's microsecond timestamps", () => {
+		const date = parseTime("2025-01-02T03:04:05.123456+00:00");
+
+		expect(date.toISOString()).toBe("2025-01-02T03:04:05.123Z");
+		expect(formatTime("2025-01-02T03:04:05.123456+00:00")).toMatch(
+			/^\d{4}-\d\d-\d\d \d\d:\d\d:05$/,
+		);
+		expect(formatTime("not a time")).toBe("not a time");
+	});
+
+	it("cuts long identities and lists records", () => {
+		expect(shortId("sha256:0123456789abcdef")).toBe("sha256:01234…");
+		expect(shortId(null)).toBe("—");
+		expect(
+			formatRecord({ optimizer: "sgd", lr: 0.1, betas: [0.9, 0.99] }),
+		).toBe("optimizer=sgd, lr=0.1, betas=[0.9,0.99]");
+	});
+});
