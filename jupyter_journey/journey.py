@@ -23,7 +23,7 @@ from torch import nn
 
 from .data import LabelledData, TextEncoder, load_digits_data, load_from_source
 from .events import EventHub, Listener
-from .metrics import test_result
+from .metrics import score_predictions
 from .models import BagOfWordsClassifier, MLPClassifier, ModelSpec
 from .node import Compute, Node, Position
 from .run import TrainingRun
@@ -32,6 +32,7 @@ from .store import JourneyStore
 from .strategy import LearningStrategy
 from .training import (
     Trainer,
+    build_without_randomness,
     load_model_tensors,
     predict,
     save_node,
@@ -135,7 +136,7 @@ class Journey:
             case_set_id=None,
             strategy=strategy,
             stop={"kind": "start"},
-            test=test_result(test_labels, predicted, len(data.label_names)),
+            test=score_predictions(test_labels, predicted, len(data.label_names)),
             compute=Compute(),
             run_id=None,
             predictions=(predicted, confidence),
@@ -320,7 +321,7 @@ class Journey:
     def load_model(self, node: Node | int) -> nn.Module:
         """A new model holding ``node``'s parameters, on the CPU, in eval mode."""
         node_id = node.id if isinstance(node, Node) else node
-        model = self._build_model()
+        model = build_without_randomness(self._build_model)
         tensors = self._store.tensors(node_id, "model.")
         load_model_tensors(model, tensors, self._store.training_state(node_id)["ties"])
         return model.eval()

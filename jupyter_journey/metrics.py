@@ -42,7 +42,7 @@ def wilson_interval(
     return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
 
 
-def test_result(
+def score_predictions(
     y_true: ArrayLike, y_pred: ArrayLike, num_classes: int
 ) -> TestResult:
     """Accuracy, Wilson interval, per-class accuracy and K×K confusion matrix.
@@ -57,7 +57,10 @@ def test_result(
             f"y_true and y_pred differ in shape: {truth.shape} vs {predicted.shape}"
         )
     labels = np.arange(num_classes)
-    confusion = confusion_matrix(truth, predicted, labels=labels)
+    if truth.size:
+        confusion = confusion_matrix(truth, predicted, labels=labels)
+    else:  # scikit-learn refuses empty input; no samples is an all-zero matrix
+        confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
     per_class_n = confusion.sum(axis=1)
     per_class = [
         float(confusion[k, k] / per_class_n[k]) if per_class_n[k] else None

@@ -26,7 +26,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from .events import EventHub, RunProgress
-from .metrics import case_result, test_result
+from .metrics import case_result, score_predictions
 from .node import Compute, Node, Position, TestResult
 from .stop import SegmentProgress, StopCondition
 from .store import JourneyStore
@@ -263,6 +263,16 @@ def seeded_random_state(seed: int) -> tuple[dict[str, torch.Tensor], dict[str, A
         restore_random(*saved)
 
 
+def build_without_randomness(build: Callable[[], nn.Module]) -> nn.Module:
+    """Build a model whose parameters will be overwritten, leaving the generators.
+
+    Initialising layers draws random numbers; drawing them from the caller's
+    generators would change what the caller's code does next.
+    """
+    with torch.random.fork_rng(devices=[]):
+        return build()
+
+
 def estimate_flops(build: Callable[[], nn.Module], inputs: torch.Tensor) -> tuple[float, float]:
     """FLOPs per sample of a training step and of an evaluation, by torch's counter.
 
@@ -330,7 +340,7 @@ class Trainer:
 
         saved_state = store.training_state(parent.id)
         tensors = store.tensors(parent.id)
-        self.model = build_model()
+        self.model = build_without_randomness(build_model)
         load_model_tensors(self.model, tensors, saved_state["ties"])
         self.model.to(device).train()
         self.optimizer = strategy.build_optimizer(self.model.parameters())
@@ -438,7 +448,7 @@ class Trainer:
 
     def _evaluate(self) -> tuple[TestResult, torch.Tensor, torch.Tensor]:
         predicted, confidence = predict(self.model, self.test_inputs, self.device)
-        result = test_result(self.test_labels, predicted, self.num_classes)
+        result = score_predictions(self.test_labels, predicted, self.num_classes)
         if self.cases is not None and self.cases.labels.numel():
             case_predicted, _ = predict(self.model, self.cases.inputs, self.device)
             case = case_result(
