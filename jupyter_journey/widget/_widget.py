@@ -110,11 +110,14 @@ class JourneyWidget(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Stop listening to the journey and close the widget in the page."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        # getattr: ipywidgets also closes a widget whose __init__ failed.
+        unsubscribe = getattr(self, "_unsubscribe", None)
+        if unsubscribe is not None:
+            unsubscribe()
             self._unsubscribe = None
-        if hasattr(self, "_tracker"):
-            self._tracker.close()
+        tracker = getattr(self, "_tracker", None)
+        if tracker is not None:
+            tracker.close()
         super().close()
 
     @traitlets.validate("selected")
