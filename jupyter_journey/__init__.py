@@ -4,7 +4,13 @@ Start with ``Journey.create`` (digits by default), grow it with
 ``journey.train``, and watch it with ``JourneyWidget(journey)`` in a notebook.
 """
 
-from .data import LabelledData, TensorEncoder, TextEncoder, load_digits_data, load_news_data
+from .data import (
+    LabelledData,
+    TensorEncoder,
+    TextEncoder,
+    load_digits_data,
+    load_news_data,
+)
 from .events import NodeAdded, RunEnded, RunProgress, RunStarted
 from .journey import Journey
 from .models import BagOfWordsClassifier, MLPClassifier, ModelSpec

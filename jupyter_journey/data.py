@@ -177,7 +177,9 @@ class LabelledData:
                 raise ValueError(f"the {name!r} split is empty; it needs samples")
         if encoder is None:
             encoder = _fit_encoder(train, input_column)
-        return cls(splits, input_column, label_column, encoder, source or {"kind": "user"})
+        return cls(
+            splits, input_column, label_column, encoder, source or {"kind": "user"}
+        )
 
     def encode(self, inputs: Any) -> torch.Tensor:
         """Inputs as the tensor the model takes; a clear error for a wrong shape."""
@@ -260,7 +262,9 @@ def load_news_data(
     """News items from a CSV with ``text`` and ``label`` (class names) columns."""
     path = Path(path).expanduser().resolve()
     if not path.is_file():
-        raise FileNotFoundError(f"no news CSV at {path}; expected a file with text,label")
+        raise FileNotFoundError(
+            f"no news CSV at {path}; expected a file with text,label"
+        )
     table = Dataset.from_csv(str(path))
     missing = {"text", "label"} - set(table.column_names)
     if missing:
@@ -313,13 +317,16 @@ def _as_splits(
         dataset = dataset["train"]
     if not isinstance(dataset, Dataset):
         raise TypeError(
-            f"data must be a datasets.Dataset or DatasetDict, got {type(dataset).__name__}"
+            "data must be a datasets.Dataset or DatasetDict, "
+            f"got {type(dataset).__name__}"
         )
     _check_label_column(dataset, label_column)
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be between 0 and 1, got {test_size!r}")
     if len(dataset) < 2:
-        raise ValueError(f"the data set has {len(dataset)} sample(s); it needs at least 2")
+        raise ValueError(
+            f"the data set has {len(dataset)} sample(s); it needs at least 2"
+        )
     return dataset.train_test_split(
         test_size=test_size, stratify_by_column=label_column, seed=seed
     )

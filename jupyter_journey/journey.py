@@ -277,12 +277,22 @@ class Journey:
         stop = stop if stop is not None else EveryNIterations(100)
         if not isinstance(stop, StopCondition):
             raise TypeError(
-                f"stop must be a stop condition such as EveryNIterations(100), got {stop!r}"
+                "stop must be a stop condition such as EveryNIterations(100), "
+                f"got {stop!r}"
             )
-        if nodes is not None and (isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 1):
-            raise ValueError(f"nodes must be a whole number >= 1 or None, got {nodes!r}")
-        if not (isinstance(weight_threshold, int | float) and math.isfinite(weight_threshold)):
-            raise ValueError(f"weight_threshold must be a finite number, got {weight_threshold!r}")
+        if nodes is not None and (
+            isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 1
+        ):
+            raise ValueError(
+                f"nodes must be a whole number >= 1 or None, got {nodes!r}"
+            )
+        if not (
+            isinstance(weight_threshold, int | float)
+            and math.isfinite(weight_threshold)
+        ):
+            raise ValueError(
+                f"weight_threshold must be a finite number, got {weight_threshold!r}"
+            )
         start_from = self._resolve_parent(parent)
         strategy = strategy or LearningStrategy.from_json(start_from.strategy)
         if not isinstance(strategy, LearningStrategy):

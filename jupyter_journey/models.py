@@ -37,7 +37,9 @@ class ModelSpec:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, model_class: type[nn.Module], hyperparameters: dict[str, Any]) -> ModelSpec:
+    def of(
+        cls, model_class: type[nn.Module], hyperparameters: dict[str, Any]
+    ) -> ModelSpec:
         """The spec of ``model_class(**hyperparameters)``, checked to be storable."""
         if not (isinstance(model_class, type) and issubclass(model_class, nn.Module)):
             raise TypeError(
@@ -73,12 +75,13 @@ class ModelSpec:
         if not (isinstance(found, type) and issubclass(found, nn.Module)):
             raise LookupError(
                 f"{self.factory!r} does not name a torch.nn.Module subclass here; "
-                "define it in this kernel or pass it with Journey.open(folder, model=...)"
+                "define it in this kernel, or pass it with "
+                "Journey.open(folder, model=...)"
             )
         return found
 
     def build(self, model_class: type[nn.Module] | None = None) -> nn.Module:
-        """A new model with these hyper-parameters (``model_class`` overrides the path)."""
+        """A new model with these hyper-parameters, of ``model_class`` if given."""
         return (model_class or self.resolve())(**self.hyperparameters)
 
     def to_json(self) -> dict[str, Any]:
@@ -133,7 +136,9 @@ class BagOfWordsClassifier(nn.Module):
 
     def __init__(self, vocabulary_size: int, classes: int, dim: int = 64) -> None:
         super().__init__()
-        self.embedding = nn.EmbeddingBag(vocabulary_size, dim, mode="mean", padding_idx=0)
+        self.embedding = nn.EmbeddingBag(
+            vocabulary_size, dim, mode="mean", padding_idx=0
+        )
         self.head = nn.Linear(dim, classes)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:

@@ -9,9 +9,11 @@ run and the widget updates while the run goes on.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Literal
 
 from .events import EventHub, NodeAdded, RunEnded, RunStarted
@@ -63,7 +65,9 @@ class TrainingRun:
 
     def start(self) -> TrainingRun:
         """Begin training in the background; returns at once."""
-        self._hub.publish(RunStarted(self.run_id, self._trainer.parent.id, self._target))
+        self._hub.publish(
+            RunStarted(self.run_id, self._trainer.parent.id, self._target)
+        )
         self._thread.start()
         return self
 
@@ -92,17 +96,18 @@ class TrainingRun:
 
     def __iter__(self) -> Iterator[Node]:
         """Each node as soon as it is saved; ends with the run."""
-        index = 0
-        while True:
+        for index in itertools.count():
             with self._changed:
-                self._changed.wait_for(lambda: len(self.nodes) > index or self.done)
+                self._changed.wait_for(partial(self._has_node_or_ended, index))
                 if len(self.nodes) <= index:
                     break
                 node = self.nodes[index]
-            index += 1
             yield node
         if self.error is not None:
             raise RuntimeError(f"training run {self.run_id} failed") from self.error
+
+    def _has_node_or_ended(self, index: int) -> bool:
+        return len(self.nodes) > index or self.done
 
     def _work(self) -> None:
         try:
@@ -119,8 +124,9 @@ class TrainingRun:
         self._finish()
 
     def _finish(self) -> None:
+        final: Literal["completed", "stopped", "failed"]
         if self.error is not None:
-            final: RunState = "failed"
+            final = "failed"
         elif self._stop_requested.is_set():
             final = "stopped"
         else:
@@ -135,4 +141,5 @@ class TrainingRun:
 
     def __repr__(self) -> str:
         target = "∞" if self._target is None else self._target
-        return f"<TrainingRun {self.run_id[:8]} {self.state}, {len(self.nodes)}/{target} nodes>"
+        made = f"{len(self.nodes)}/{target} nodes"
+        return f"<TrainingRun {self.run_id[:8]} {self.state}, {made}>"

@@ -70,7 +70,8 @@ class JourneyStore:
         folder = Path(folder).expanduser().resolve()
         if (folder / DATABASE).exists():
             raise FileExistsError(
-                f"{folder} already holds a journey; open it with Journey.open({str(folder)!r})"
+                f"{folder} already holds a journey; "
+                f"open it with Journey.open({str(folder)!r})"
             )
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise FileExistsError(
@@ -109,7 +110,8 @@ class JourneyStore:
             ) from None
         if version != FORMAT:
             raise NotAJourneyError(
-                f"{folder} holds journey format {version!r}; this version reads {FORMAT}"
+                f"{folder} holds journey format {version!r}; "
+                f"this version reads format {FORMAT}"
             )
         return store
 
@@ -207,7 +209,8 @@ class JourneyStore:
         """The node's tensors whose names start with ``prefix``, on the CPU."""
         path = self.folder / NODES / self._row(node_id)["state_file"]
         with safe_open(str(path), framework="pt", device="cpu") as file:
-            return {k: file.get_tensor(k) for k in file.keys() if k.startswith(prefix)}
+            names = [name for name in file.keys() if name.startswith(prefix)]  # noqa: SIM118 (not a dict)
+            return {name: file.get_tensor(name) for name in names}
 
     def _row(self, node_id: int) -> sqlite3.Row:
         with self._connect() as connection:
@@ -216,7 +219,9 @@ class JourneyStore:
             ).fetchone()
             if row is None:
                 ids = [r[0] for r in connection.execute("SELECT id FROM nodes")]
-                raise KeyError(f"no node {node_id!r} in this journey; its nodes are {ids}")
+                raise KeyError(
+                    f"no node {node_id!r} in this journey; its nodes are {ids}"
+                )
         return row
 
     def save_case_set(self, case_set_id: str, samples: list[dict[str, Any]]) -> None:

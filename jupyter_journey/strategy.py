@@ -102,14 +102,21 @@ class LearningStrategy:
             return self.min_lr + (self.lr - self.min_lr) * cosine
         return self.lr
 
-    def build_optimizer(self, params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
+    def build_optimizer(
+        self, params: Iterable[torch.nn.Parameter]
+    ) -> torch.optim.Optimizer:
         """A fresh torch optimizer with these settings."""
         if self.optimizer == "sgd":
             return torch.optim.SGD(
-                params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay
+                params,
+                lr=self.lr,
+                momentum=self.momentum,
+                weight_decay=self.weight_decay,
             )
         kind = torch.optim.Adam if self.optimizer == "adam" else torch.optim.AdamW
-        return kind(params, lr=self.lr, betas=self.betas, weight_decay=self.weight_decay)
+        return kind(
+            params, lr=self.lr, betas=self.betas, weight_decay=self.weight_decay
+        )
 
     def apply_to(self, optimizer: torch.optim.Optimizer) -> None:
         """Put these settings (not the learning rate) into a live optimizer."""

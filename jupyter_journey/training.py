@@ -94,7 +94,9 @@ def sample_order(seed: int, epoch: int, size: int) -> torch.Tensor:
     return torch.randperm(size, generator=generator)
 
 
-def weighted_loss(logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor | None:
+def weighted_loss(
+    logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor
+) -> torch.Tensor | None:
     """``sum(w * loss) / sum(w)`` over the batch; None when the weights sum to 0."""
     total = weights.sum()
     if total <= 0:
@@ -139,7 +141,11 @@ def model_tensors(model: nn.Module) -> tuple[dict[str, torch.Tensor], dict[str, 
     ties: dict[str, str] = {}
     seen: dict[tuple[int, int, tuple[int, ...]], str] = {}
     for name, tensor in model.state_dict().items():
-        key = (tensor.untyped_storage().data_ptr(), tensor.storage_offset(), tuple(tensor.shape))
+        key = (
+            tensor.untyped_storage().data_ptr(),
+            tensor.storage_offset(),
+            tuple(tensor.shape),
+        )
         if key in seen and tensor.numel() > 0:
             ties[name] = seen[key]
             continue
@@ -152,7 +158,11 @@ def load_model_tensors(
     model: nn.Module, tensors: dict[str, torch.Tensor], ties: dict[str, str]
 ) -> None:
     """Load ``model.*`` tensors into ``model``, refusing anything partial."""
-    state = {name[len("model.") :]: t for name, t in tensors.items() if name.startswith("model.")}
+    state = {
+        name[len("model.") :]: t
+        for name, t in tensors.items()
+        if name.startswith("model.")
+    }
     for alias, stored in ties.items():
         state[alias] = state[stored]
     expected = model.state_dict()
@@ -273,7 +283,9 @@ def build_without_randomness(build: Callable[[], nn.Module]) -> nn.Module:
         return build()
 
 
-def estimate_flops(build: Callable[[], nn.Module], inputs: torch.Tensor) -> tuple[float, float]:
+def estimate_flops(
+    build: Callable[[], nn.Module], inputs: torch.Tensor
+) -> tuple[float, float]:
     """FLOPs per sample of a training step and of an evaluation, by torch's counter.
 
     Counted on the meta device: no memory, no random numbers, no effect on the
@@ -345,11 +357,21 @@ class Trainer:
         self.model.to(device).train()
         self.optimizer = strategy.build_optimizer(self.model.parameters())
         self.position = self._starting_position()
-        if saved_state["optimizer"] and parent.strategy["optimizer"] == strategy.optimizer:
-            optimizer_tensors = {k: v for k, v in tensors.items() if k.startswith("optimizer.")}
-            restore_optimizer(self.optimizer, optimizer_tensors, saved_state["optimizer"])
+        if (
+            saved_state["optimizer"]
+            and parent.strategy["optimizer"] == strategy.optimizer
+        ):
+            optimizer_tensors = {
+                k: v for k, v in tensors.items() if k.startswith("optimizer.")
+            }
+            restore_optimizer(
+                self.optimizer, optimizer_tensors, saved_state["optimizer"]
+            )
             strategy.apply_to(self.optimizer)
-        self._random = ({k: v for k, v in tensors.items() if k.startswith("rng.")}, saved_state["random"])
+        self._random = (
+            {k: v for k, v in tensors.items() if k.startswith("rng.")},
+            saved_state["random"],
+        )
         self._flops_train, self._flops_eval = estimate_flops(build_model, data.inputs)
 
     def _starting_position(self) -> Position:
@@ -376,7 +398,9 @@ class Trainer:
         finally:
             restore_random(*callers_random)
 
-    def _train(self, nodes: int | None, should_stop: Callable[[], bool]) -> Iterator[Node]:
+    def _train(
+        self, nodes: int | None, should_stop: Callable[[], bool]
+    ) -> Iterator[Node]:
         parent = self.parent
         position = self.position
         made = 0
@@ -393,7 +417,9 @@ class Trainer:
                 if should_stop():
                     stopped = True
                     break
-                batch = order[position.offset : position.offset + self.strategy.batch_size]
+                batch = order[
+                    position.offset : position.offset + self.strategy.batch_size
+                ]
                 x, y, w = (t[batch].to(self.device) for t in (inputs, labels, weights))
 
                 # One step, at the learning rate the schedule gives this step.
@@ -411,7 +437,9 @@ class Trainer:
                 if offset >= size:
                     offset, epoch, epochs = 0, epoch + 1, 1
                     order = sample_order(self.seed, epoch, size)
-                position = Position(position.iteration + 1, epoch, offset, position.schedule_origin)
+                position = Position(
+                    position.iteration + 1, epoch, offset, position.schedule_origin
+                )
                 now = time.perf_counter()
                 segment = SegmentProgress(
                     segment.iterations + 1,
@@ -426,7 +454,11 @@ class Trainer:
                     self._report(position, made, segment, loss_value)
             if segment.iterations == 0:
                 return
-            stop_record = {"kind": "manual", "then": self.stop.to_json()} if stopped else self.stop.to_json()
+            stop_record = (
+                {"kind": "manual", "then": self.stop.to_json()}
+                if stopped
+                else self.stop.to_json()
+            )
             node = self._cut_node(parent, position, segment, stop_record, wall, cpu)
             yield node
             parent = node
@@ -434,7 +466,13 @@ class Trainer:
             if stopped:
                 return
 
-    def _report(self, position: Position, made: int, segment: SegmentProgress, loss: float | None) -> None:
+    def _report(
+        self,
+        position: Position,
+        made: int,
+        segment: SegmentProgress,
+        loss: float | None,
+    ) -> None:
         self.hub.publish(
             RunProgress(
                 run_id=self.run_id,
@@ -452,7 +490,10 @@ class Trainer:
         if self.cases is not None and self.cases.labels.numel():
             case_predicted, _ = predict(self.model, self.cases.inputs, self.device)
             case = case_result(
-                self.cases.labels, case_predicted, self.cases.weights, self.weight_threshold
+                self.cases.labels,
+                case_predicted,
+                self.cases.weights,
+                self.weight_threshold,
             )
             result = TestResult(**{**result.__dict__, "case": case})
         return result, predicted, confidence
@@ -467,7 +508,9 @@ class Trainer:
         cpu: float,
     ) -> Node:
         result, predicted, confidence = self._evaluate()
-        evaluated = self.test_labels.numel() + (self.cases.labels.numel() if self.cases else 0)
+        evaluated = self.test_labels.numel() + (
+            self.cases.labels.numel() if self.cases else 0
+        )
         compute = Compute(
             wall_seconds=time.perf_counter() - wall,
             cpu_seconds=time.process_time() - cpu,

@@ -26,10 +26,7 @@ def describe(node: Node) -> str:
     if test.accuracy is None or test.interval is None:
         return f"{head}  accuracy n/a (no test samples)"
     low, high = test.interval
-    return (
-        f"{head}  accuracy {test.accuracy:.4f} "
-        f"[{low:.3f}, {high:.3f}] n={test.n}"
-    )
+    return f"{head}  accuracy {test.accuracy:.4f} [{low:.3f}, {high:.3f}] n={test.n}"
 
 
 def render_text(nodes: Sequence[Node]) -> str:

@@ -143,7 +143,9 @@ def test_data_without_the_label_column_is_refused():
 def test_a_label_column_that_is_not_a_class_label_is_refused():
     data = table(["a", "b", "a", "b"], Value("string"))
 
-    with pytest.raises(TypeError, match="not a datasets.ClassLabel.*class_encode_column"):
+    with pytest.raises(
+        TypeError, match=r"not a datasets\.ClassLabel.*class_encode_column"
+    ):
         LabelledData.from_dataset(data)
 
 

@@ -99,7 +99,11 @@ def test_training_restores_the_callers_random_state(journey):
 def test_nodes_record_their_chain_and_compute(journey, digits):
     nodes = journey.train(EveryNIterations(30), nodes=3).wait()
 
-    assert [n.parent_id for n in nodes] == [journey.start_node.id, nodes[0].id, nodes[1].id]
+    assert [n.parent_id for n in nodes] == [
+        journey.start_node.id,
+        nodes[0].id,
+        nodes[1].id,
+    ]
     assert all(n.kind == "trained" for n in nodes)
     assert nodes[0].created_at < nodes[1].created_at < nodes[2].created_at
     # 90 iterations of 32 are two epochs of 1,437, each ending in a batch of 29.
@@ -142,7 +146,9 @@ def test_weighted_loss_weighs_each_sample():
 
 
 def test_weighted_loss_of_zero_weights_is_no_loss():
-    assert weighted_loss(torch.zeros(2, 3), torch.tensor([0, 1]), torch.zeros(2)) is None
+    assert (
+        weighted_loss(torch.zeros(2, 3), torch.tensor([0, 1]), torch.zeros(2)) is None
+    )
 
 
 class BatchNormNet(nn.Module):

@@ -1,0 +1,41 @@
+"""``jupyter-journey demo`` in a real subprocess, as a terminal user runs it."""
+
+import re
+import subprocess
+import sys
+
+from jupyter_journey import Journey
+
+COMMAND = [sys.executable, "-m", "jupyter_journey.cli"]
+
+
+def test_demo_trains_prints_the_tree_and_exits_0(tmp_path):
+    folder = tmp_path / "demo"
+
+    done = subprocess.run(
+        [*COMMAND, "demo", "--folder", str(folder), "--nodes", "4", "--every", "50"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "100%" in done.stderr  # the progress bar ran to its end
+    journey = Journey.open(folder)
+    printed = re.findall(r"#(\d+) .*accuracy (\d\.\d{4})", done.stdout)
+    stored = [(str(n.id), f"{n.accuracy:.4f}") for n in journey.nodes()]
+    assert printed == stored
+    assert len(stored) == 5
+
+
+def test_demo_with_a_bad_count_says_so_and_writes_nothing(tmp_path):
+    done = subprocess.run(
+        [*COMMAND, "demo", "--folder", str(tmp_path / "d"), "--every", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 2
+    assert "whole number >= 1, got 0" in done.stderr
+    assert not (tmp_path / "d").exists()
