@@ -18,6 +18,7 @@ from .node import CaseResult, Compute, Node, Position, TestResult
 from .run import TrainingRun
 from .stop import EveryNEpochs, EveryNIterations, StopCondition, TimeBudget
 from .strategy import LearningStrategy
+from .widget import JourneyWidget
 
 __version__ = "0.1.0"
 
@@ -28,6 +29,7 @@ __all__ = [
     "EveryNEpochs",
     "EveryNIterations",
     "Journey",
+    "JourneyWidget",
     "LabelledData",
     "LearningStrategy",
     "MLPClassifier",
