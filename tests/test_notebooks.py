@@ -30,6 +30,7 @@ def private_jupyter_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     # A kernel spec or IPython start-up file in the user's home must not change
     # which Python runs the notebook or what it sees.
     home = tmp_path / "jupyter-home"
+    home.mkdir()
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(home / "runtime"))
