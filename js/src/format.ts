@@ -151,6 +151,29 @@ export function formatRecord(
 		.join(", ");
 }
 
+/**
+ * A stop condition in words: "every 100 iterations", "every 2 epochs",
+ * "every 30.0 s", "start (untrained)"; anything else as its record.
+ */
+export function formatStop(
+	stop: Record<string, unknown> | null | undefined,
+): string {
+	const kind = stop?.kind;
+	if (kind === "start") {
+		return "start (untrained)";
+	}
+	if (
+		(kind === "iterations" || kind === "epochs") &&
+		typeof stop?.n === "number"
+	) {
+		return `every ${stop.n} ${stop.n === 1 ? kind.slice(0, -1) : kind}`;
+	}
+	if (kind === "seconds" && typeof stop?.seconds === "number") {
+		return `every ${formatSeconds(stop.seconds)}`;
+	}
+	return formatRecord(stop);
+}
+
 function pad2(n: number): string {
 	return String(n).padStart(2, "0");
 }

@@ -21,6 +21,7 @@ import {
 	formatInterval,
 	formatRecord,
 	formatSeconds,
+	formatStop,
 	formatTime,
 	MISSING,
 	shortId,
@@ -80,7 +81,7 @@ const FIELDS: Field[] = [
 		label: "strategy",
 		value: (n) => formatRecord(n.strategy),
 	},
-	{ key: "stop", label: "stop condition", value: (n) => formatRecord(n.stop) },
+	{ key: "stop", label: "stop condition", value: (n) => formatStop(n.stop) },
 	{ key: "run-id", label: "run", value: (n) => n.run_id ?? MISSING },
 	{
 		key: "wall-seconds",
@@ -134,11 +135,11 @@ export class Inspector {
 			this.#delta,
 		);
 
-		const facts = html("dl", { class: "jj-facts" });
+		const facts = factTable();
 		for (const field of FIELDS) {
-			const value = html("dd", { "data-field": field.key });
+			const value = html("td", { "data-field": field.key });
 			this.#fieldValues.set(field.key, value);
-			facts.append(html("dt", {}, field.label), value);
+			facts.append(factRow(field.label, value));
 		}
 
 		const perClass = html("table", { class: "jj-per-class-table" });
@@ -205,7 +206,7 @@ export class Inspector {
 			this.#cases.replaceChildren();
 			return;
 		}
-		const facts = html("dl", { class: "jj-facts" });
+		const facts = factTable();
 		const rows: [string, string, string][] = [
 			["case-n", "case samples", formatCount(cases.n)],
 			[
@@ -222,10 +223,7 @@ export class Inspector {
 			],
 		];
 		for (const [key, label, value] of rows) {
-			facts.append(
-				html("dt", {}, label),
-				html("dd", { "data-field": key }, value),
-			);
+			facts.append(factRow(label, html("td", { "data-field": key }, value)));
 		}
 		this.#cases.replaceChildren(html("h4", {}, "Case set"), facts);
 	}
@@ -243,7 +241,12 @@ export class Inspector {
 			z: node.test.confusion,
 			x: labels,
 			y: labels,
-			colorscale: "Blues",
+			// Light for few samples, dark for many: explicit, since plotly's
+			// named scales run from dark to light.
+			colorscale: [
+				[0, "#f7fbff"],
+				[1, "#08306b"],
+			],
 			showscale: false,
 			texttemplate: classes <= 20 ? "%{z}" : "",
 			hovertemplate:
@@ -315,6 +318,20 @@ export class Inspector {
 			PLOT_CONFIG,
 		);
 	}
+}
+
+// A table, not a <dl> grid: notebook front ends style dl, dt and dd themselves.
+function factTable(): HTMLTableElement {
+	return html("table", { class: "jj-facts" });
+}
+
+function factRow(
+	label: string,
+	value: HTMLTableCellElement,
+): HTMLTableRowElement {
+	const row = html("tr");
+	row.append(html("th", { scope: "row" }, label), value);
+	return row;
 }
 
 function parentSummary(

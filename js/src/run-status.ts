@@ -97,16 +97,22 @@ function setProgress(
 	}
 }
 
-function summarize(run: RunState | null | undefined): string {
+/** The run in one line: "2 of 4 nodes from #1 · iteration 300 · loss 0.1234". */
+export function summarize(run: RunState | null | undefined): string {
 	if (!run) {
 		return "";
 	}
 	const parts: string[] = [];
 	if (run.state !== "idle") {
-		const target = run.nodes_target ? ` of ${run.nodes_target}` : "";
-		parts.push(
-			`node ${run.nodes_done ?? 0}${target} from #${run.parent_id ?? "?"}`,
-		);
+		const done = run.nodes_done ?? 0;
+		const count = run.nodes_target
+			? `${done} of ${run.nodes_target} nodes`
+			: `${done} node${done === 1 ? "" : "s"}, until stopped,`;
+		const origin =
+			run.parent_id === null || run.parent_id === undefined
+				? ""
+				: ` from #${run.parent_id}`;
+		parts.push(count + origin);
 		if (run.iteration !== null && run.iteration !== undefined) {
 			parts.push(`iteration ${formatCount(run.iteration)}`);
 		}

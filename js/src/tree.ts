@@ -81,7 +81,7 @@ export interface LayoutOptions {
 
 export const DEFAULT_LAYOUT: LayoutOptions = {
 	columnWidth: 96,
-	rowHeight: 54,
+	rowHeight: 64,
 	margin: 36,
 };
 

@@ -8,6 +8,7 @@ import {
 	formatInterval,
 	formatRecord,
 	formatSeconds,
+	formatStop,
 	formatTime,
 	parseTime,
 	shortId,
@@ -79,5 +80,17 @@ describe("formatting", () => {
 		expect(
 			formatRecord({ optimizer: "sgd", lr: 0.1, betas: [0.9, 0.99] }),
 		).toBe("optimizer=sgd, lr=0.1, betas=[0.9,0.99]");
+	});
+
+	it("says when a stop condition cuts a node", () => {
+		expect(formatStop({ kind: "iterations", n: 100 })).toBe(
+			"every 100 iterations",
+		);
+		expect(formatStop({ kind: "epochs", n: 1 })).toBe("every 1 epoch");
+		expect(formatStop({ kind: "seconds", seconds: 30 })).toBe("every 30.0 s");
+		expect(formatStop({ kind: "start" })).toBe("start (untrained)");
+		expect(formatStop({ kind: "plateau", patience: 3 })).toBe(
+			"kind=plateau, patience=3",
+		);
 	});
 });

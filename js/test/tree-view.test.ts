@@ -1,0 +1,72 @@
+// @vitest-environment jsdom
+import { describe, expect, it, vi } from "vitest";
+import { TreeView } from "../src/tree-view";
+import { makeNode } from "./fixtures";
+
+// The selectors the browser tests rely on; see tree-view.ts.
+const TRAINED = 'g.jj-node[data-kind="trained"]';
+
+function drawn(selected: number | null = null) {
+	const onSelect = vi.fn();
+	const view = new TreeView(onSelect);
+	view.draw(
+		[makeNode(1, null), makeNode(2, 1), makeNode(3, 2), makeNode(4, 2)],
+		selected,
+	);
+	return { view, onSelect, svg: view.element };
+}
+
+describe("TreeView", () => {
+	it("draws a group per node with its id, kind, order and accuracy", () => {
+		const { svg } = drawn();
+
+		const start = svg.querySelector('g.jj-node[data-node-id="1"]');
+		const trained = [...svg.querySelectorAll(TRAINED)];
+		expect(start?.getAttribute("data-kind")).toBe("start");
+		expect(trained.map((g) => g.getAttribute("data-node-id"))).toEqual([
+			"2",
+			"3",
+			"4",
+		]);
+		expect(start?.querySelector(".jj-order")?.textContent).toBe("#1");
+		// makeNode(3, ...) has accuracy 303 / 360 = 0.841666...
+		expect(
+			svg.querySelector('[data-node-id="3"] .jj-node-accuracy')?.textContent,
+		).toBe("0.842");
+		expect(svg.querySelector('[data-node-id="3"] title')?.textContent).toMatch(
+			/created 2025-01-0\d .*\niteration 300\naccuracy 0\.8417/,
+		);
+	});
+
+	it("draws one edge per parent and marks the branching node", () => {
+		const { svg } = drawn();
+
+		const edges = [...svg.querySelectorAll("path.jj-link")].map(
+			(p) =>
+				`${p.getAttribute("data-source")}>${p.getAttribute("data-target")}`,
+		);
+		expect(edges).toEqual(["1>2", "2>3", "2>4"]);
+		expect(svg.querySelector(".jj-branch")?.getAttribute("data-node-id")).toBe(
+			"2",
+		);
+	});
+
+	it("highlights the selected node only", () => {
+		const { svg } = drawn(3);
+
+		const selected = [...svg.querySelectorAll('[data-selected="true"]')];
+		expect(selected.map((g) => g.getAttribute("data-node-id"))).toEqual(["3"]);
+		expect(selected[0]?.classList.contains("jj-selected")).toBe(true);
+	});
+
+	it("reports a click on any part of a node as its id", () => {
+		const { svg, onSelect } = drawn();
+
+		svg
+			.querySelector('[data-node-id="4"] .jj-dot')
+			?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+		svg.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+
+		expect(onSelect.mock.calls).toEqual([[4]]);
+	});
+});
