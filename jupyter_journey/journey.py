@@ -16,16 +16,19 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import nn
 
+from .cases import CaseSet
+from .compare import NodeComparison, compare_nodes
 from .data import LabelledData, TextEncoder, load_digits_data, load_from_source
 from .events import EventHub, Listener
 from .metrics import score_predictions
 from .models import BagOfWordsClassifier, MLPClassifier, ModelSpec
 from .node import Compute, Node, Position
+from .parents import ParentRule, RuleLike, choose_parent
 from .run import TrainingRun
 from .stop import EveryNIterations, StopCondition
 from .store import JourneyStore
@@ -40,9 +43,6 @@ from .training import (
     seeded_random_state,
 )
 from .tree import render_text
-
-if TYPE_CHECKING:
-    from .cases import CaseSet
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ class Journey:
         stop: StopCondition | None = None,
         nodes: int | None = 5,
         *,
-        parent: Node | int | None = None,
+        parent: Node | int | RuleLike | None = None,
         strategy: LearningStrategy | None = None,
         case_set: CaseSet | None = None,
         weight_threshold: float = 1.0,
@@ -254,8 +254,10 @@ class Journey:
             When to cut a node; ``EveryNIterations(100)`` by default.
         nodes : int or None
             How many nodes to make; None trains until ``run.stop()``.
-        parent : Node or int, optional
-            The node to continue from; the latest node by default.
+        parent : Node, int or ParentRule, optional
+            The node to continue from, or a rule that chooses it (see
+            ``jupyter_journey.parents``; its reason becomes
+            ``run.parent_reason``); the latest node by default.
         strategy : LearningStrategy, optional
             A new learning strategy; the parent's by default, continuing its
             learning-rate schedule. A new one starts its schedule afresh.
@@ -293,6 +295,9 @@ class Journey:
             raise ValueError(
                 f"weight_threshold must be a finite number, got {weight_threshold!r}"
             )
+        reason = None
+        if isinstance(parent, ParentRule) or callable(parent):
+            parent, reason = choose_parent(self, parent)
         start_from = self._resolve_parent(parent)
         strategy = strategy or LearningStrategy.from_json(start_from.strategy)
         if not isinstance(strategy, LearningStrategy):
@@ -325,6 +330,7 @@ class Journey:
             if case_set is not None and cases is not None:
                 self._store.save_case_set(cases.identity, case_set.records())
             run = TrainingRun(trainer, nodes, self._hub, on_node, self._run_ended)
+            run.parent_reason = reason
             self._active_run = run
         return run.start()
 
@@ -342,6 +348,20 @@ class Journey:
         tensors = self._store.tensors(node_id, "eval.")
         return tensors["eval.predictions"], tensors["eval.confidence"]
 
+    def case_set(self, identity: str | None = None) -> CaseSet:
+        """A case set for this journey's labels and inputs, warning of leakage.
+
+        Empty by default; with ``identity`` (a node's ``case_set_id``), the
+        case set that node was trained with, as it was saved.
+        """
+        if identity is None:
+            return CaseSet.for_data(self.data)
+        return CaseSet.for_data(self.data, self._store.case_set_samples(identity))
+
+    def compare(self, before: Node | int, after: Node | int) -> NodeComparison:
+        """Compare two nodes on the test samples (see ``compare_nodes``)."""
+        return compare_nodes(self, before, after)
+
     def tree_text(self) -> str:
         """The tree drawn in text, each node with its accuracy."""
         return render_text(self.nodes())
@@ -349,14 +369,17 @@ class Journey:
     def _build_model(self) -> nn.Module:
         return self.model_spec.build(self._model_class)
 
-    def _resolve_parent(self, parent: Node | int | None) -> Node:
+    def _resolve_parent(self, parent: object) -> Node:
         if parent is None:
             return self.latest_node
         if isinstance(parent, Node):
             return self.node(parent.id)
         if isinstance(parent, int) and not isinstance(parent, bool):
             return self.node(parent)
-        raise TypeError(f"parent must be a Node or a node id, got {parent!r}")
+        raise TypeError(
+            "parent must be a Node, a node id or a parent rule such as "
+            f"HighestAccuracy(), got {parent!r}"
+        )
 
     def _check_data(self, data: LabelledData) -> None:
         recorded = self._meta["data"]["identity"]

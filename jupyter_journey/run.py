@@ -38,6 +38,9 @@ class TrainingRun:
         Where the run stands.
     error : BaseException or None
         What made the run fail.
+    parent_reason : str or None
+        Why a parent rule chose the node the run started from; None when the
+        parent was given directly.
     """
 
     def __init__(
@@ -52,6 +55,7 @@ class TrainingRun:
         self.nodes: list[Node] = []
         self.state: RunState = "running"
         self.error: BaseException | None = None
+        self.parent_reason: str | None = None
         self._trainer = trainer
         self._target = nodes_target
         self._hub = hub
