@@ -72,17 +72,20 @@ class RunTracker:
             return dict(self._record)
 
     def adopt(self, run: TrainingRun | None) -> None:
-        """Start from a run already training when the tracker is made."""
-        if run is None or run.done:
-            return
-        self._change(
-            {
-                "state": "stopping" if run.state == "stopping" else "running",
-                "run_id": run.run_id,
-                "nodes_done": len(run.nodes),
-            },
-            at_once=True,
-        )
+        """Take in a run that was already training when the tracker was made."""
+        with self._lock:
+            # Checked under the lock: a run that ends from here on reports its
+            # end after this, and a run that has ended is left alone.
+            if run is None or run.done or self._record["run_id"] == run.run_id:
+                return
+            self._apply_locked(
+                {
+                    "state": "stopping" if run.state == "stopping" else "running",
+                    "run_id": run.run_id,
+                    "nodes_done": len(run.nodes),
+                },
+                at_once=True,
+            )
 
     def started(self, event: RunStarted) -> None:
         """A run began: a fresh record, sent at once."""
@@ -149,15 +152,20 @@ class RunTracker:
         self, changes: RunRecord, *, at_once: bool, replace: bool = False
     ) -> None:
         with self._lock:
-            self._record = dict(changes) if replace else {**self._record, **changes}
-            self._dirty = True
-            wait = self._last_sent + self._interval - time.monotonic()
-            if at_once or wait <= 0:
-                self._send_locked()
-            elif self._timer is None:
-                self._timer = threading.Timer(wait, self._send_delayed)
-                self._timer.daemon = True
-                self._timer.start()
+            self._apply_locked(changes, at_once=at_once, replace=replace)
+
+    def _apply_locked(
+        self, changes: RunRecord, *, at_once: bool, replace: bool = False
+    ) -> None:
+        self._record = dict(changes) if replace else {**self._record, **changes}
+        self._dirty = True
+        wait = self._last_sent + self._interval - time.monotonic()
+        if at_once or wait <= 0:
+            self._send_locked()
+        elif self._timer is None:
+            self._timer = threading.Timer(wait, self._send_delayed)
+            self._timer.daemon = True
+            self._timer.start()
 
     def _send_delayed(self) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,7 @@ class JourneyWidget(anywidget.AnyWidget):
     --------
     >>> widget = JourneyWidget(journey)  # doctest: +SKIP
     >>> widget  # doctest: +SKIP
-    >>> run = journey.train(nodes=4)  # the tree grows as nodes are saved
+    >>> run = journey.train(nodes=4)  # doctest: +SKIP
     """
 
     _esm = _bundle(ESM_PATH)
@@ -84,19 +85,29 @@ class JourneyWidget(anywidget.AnyWidget):
     # store that initialize() built under this key.
 
     def __init__(self, journey: Journey, **kwargs: Any) -> None:
-        if type(self)._esm == "" or type(self)._css == "":
+        missing = [
+            str(path)
+            for path, loaded in (
+                (ESM_PATH, type(self)._esm),
+                (CSS_PATH, type(self)._css),
+            )
+            if loaded == ""
+        ]
+        if missing:
             raise FileNotFoundError(
-                f"the widget's front end is not built ({ESM_PATH} is missing): "
-                + BUILD_HINT
+                f"the widget's front end is not built ({', '.join(missing)} "
+                f"missing): {BUILD_HINT}"
             )
         # Set before the traits, so that validating `selected` can read nodes.
         self._journey = journey
-        self._unsubscribe: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
         super().__init__(_store_key=uuid.uuid4().hex, **kwargs)
         self._tracker = RunTracker(self._publish_run)
-        self._tracker.adopt(journey.active_run)
         self.on_msg(self._on_message)
+        # Listen first, then take in a run already going, so that no end of a
+        # run falls between the two.
         self._unsubscribe = journey.subscribe(self._on_event)
+        self._tracker.adopt(journey.active_run)
 
     @property
     def journey(self) -> Journey:
