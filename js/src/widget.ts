@@ -31,6 +31,9 @@ const initialize: Initialize<WidgetTraits> = ({ model }) => {
 		}
 	};
 	model.on("msg:custom", onMessage);
+	// The kernel answers between cells: while a cell blocks it, the tree waits
+	// (views say "Waiting for the journey…"), but nodes from a training thread
+	// still arrive as their own messages and are drawn meanwhile.
 	send(model, { type: "request-tree" });
 
 	return () => {
