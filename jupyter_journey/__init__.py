@@ -4,6 +4,14 @@ Start with ``Journey.create`` (digits by default), grow it with
 ``journey.train``, and watch it with ``JourneyWidget(journey)`` in a notebook.
 """
 
+from .cases import (
+    CaseSample,
+    CaseSet,
+    CaseSetWarning,
+    DuplicateSampleWarning,
+    LeakageWarning,
+)
+from .compare import NodeComparison, compare_nodes
 from .data import (
     LabelledData,
     TensorEncoder,
@@ -15,6 +23,16 @@ from .events import NodeAdded, RunEnded, RunProgress, RunStarted
 from .journey import Journey
 from .models import BagOfWordsClassifier, MLPClassifier, ModelSpec
 from .node import CaseResult, Compute, Node, Position, TestResult
+from .parents import (
+    EarliestCreated,
+    HighestAccuracy,
+    HighestAccuracyAboveWeight,
+    HighestCaseAccuracy,
+    ParentChoice,
+    ParentRule,
+    StartNodeIfPoor,
+    choose_parent,
+)
 from .run import TrainingRun
 from .stop import EveryNEpochs, EveryNIterations, StopCondition, TimeBudget
 from .strategy import LearningStrategy
@@ -25,21 +43,34 @@ __version__ = "0.1.0"
 __all__ = [
     "BagOfWordsClassifier",
     "CaseResult",
+    "CaseSample",
+    "CaseSet",
+    "CaseSetWarning",
     "Compute",
+    "DuplicateSampleWarning",
+    "EarliestCreated",
     "EveryNEpochs",
     "EveryNIterations",
+    "HighestAccuracy",
+    "HighestAccuracyAboveWeight",
+    "HighestCaseAccuracy",
     "Journey",
     "JourneyWidget",
     "LabelledData",
+    "LeakageWarning",
     "LearningStrategy",
     "MLPClassifier",
     "ModelSpec",
     "Node",
     "NodeAdded",
+    "NodeComparison",
+    "ParentChoice",
+    "ParentRule",
     "Position",
     "RunEnded",
     "RunProgress",
     "RunStarted",
+    "StartNodeIfPoor",
     "StopCondition",
     "TensorEncoder",
     "TestResult",
@@ -47,6 +78,8 @@ __all__ = [
     "TimeBudget",
     "TrainingRun",
     "__version__",
+    "choose_parent",
+    "compare_nodes",
     "load_digits_data",
     "load_news_data",
 ]
