@@ -265,7 +265,7 @@ class CaseSet:
             Where the sample came from.
         """
         record = {"input": input, "label": label, "weight": weight, "source": source}
-        return self._add([record])[0]
+        return self._add([record], numbered=False)[0]
 
     def add_many(
         self,
@@ -339,8 +339,12 @@ class CaseSet:
 
     def delete(self, sample_ids: int | Iterable[int]) -> None:
         """Remove samples by id; if an id is unknown, a KeyError and none removed."""
-        ids = [sample_ids] if isinstance(sample_ids, int) else list(sample_ids)
-        for sample_id in self._known_ids(ids):
+        ids: list[Any] = (
+            [sample_ids]
+            if isinstance(sample_ids, int | np.integer)
+            else list(sample_ids)
+        )
+        for sample_id in dict.fromkeys(self._known_ids(ids)):
             del self._samples[sample_id]
         self._changed()
 
@@ -504,19 +508,18 @@ class CaseSet:
         rows = case_files.table_rows(table, input_column, label_column, weight_column)
         return self._add(rows)
 
-    def _add(self, records: Sequence[dict[str, Any]]) -> list[int]:
+    def _add(
+        self, records: Sequence[dict[str, Any]], numbered: bool = True
+    ) -> list[int]:
         # Every public method that adds calls this straight away, so that a
         # warning's stacklevel can name the user's line.
-        samples = self._checked_rows(records)
+        samples = [
+            self._checked(self._next_id + row, record, row if numbered else None)
+            for row, record in enumerate(records)
+        ]
         self._warn_overlaps(samples)
         self._insert(samples)
         return [sample.id for sample in samples]
-
-    def _checked_rows(self, records: Sequence[dict[str, Any]]) -> list[CaseSample]:
-        return [
-            self._checked(self._next_id + row, record, row)
-            for row, record in enumerate(records)
-        ]
 
     def _checked(
         self, sample_id: int, record: dict[str, Any], row: int | None = None
@@ -554,14 +557,20 @@ class CaseSet:
         array.setflags(write=False)
         return array
 
-    def _known_ids(self, ids: Sequence[int]) -> list[int]:
-        unknown = [i for i in ids if not isinstance(i, int) or i not in self._samples]
+    def _known_ids(self, ids: Sequence[Any]) -> list[int]:
+        unknown = [
+            i
+            for i in ids
+            if isinstance(i, bool)
+            or not isinstance(i, int | np.integer)
+            or int(i) not in self._samples
+        ]
         if unknown:
             raise KeyError(
                 f"no case sample(s) with id {unknown}; the ids are {self.ids[:20]}"
                 + (" …" if len(self) > 20 else "")
             )
-        return list(ids)
+        return [int(i) for i in ids]
 
     def _insert(self, samples: list[CaseSample]) -> None:
         for sample in samples:

@@ -102,7 +102,7 @@ def test_an_unknown_label_is_refused_naming_the_accepted_ones(cases):
     cases.add(image(0.1), "1")
     before = cases.identity
 
-    with pytest.raises(ValueError, match=r"label 'ten' .*'0', '1'.*'9'"):
+    with pytest.raises(ValueError, match=r"^label 'ten' .*'0', '1'.*'9'"):
         cases.add(image(0.2), "ten")
     with pytest.raises(ValueError, match="label 3 is not a class name"):
         cases.add(image(0.2), 3)
@@ -178,6 +178,17 @@ def test_an_unknown_id_is_refused_and_nothing_deleted(cases):
         cases.reweight(5, 1.0)
 
     assert cases.ids == [0]
+
+
+def test_ids_may_be_numpy_integers_and_repeat(cases):
+    cases.add_many([image(0.1), image(0.2), image(0.3)], ["1", "2", "3"])
+
+    cases.delete(np.int64(0))
+    cases.delete([1, 1])
+
+    assert cases.ids == [2]
+    with pytest.raises(KeyError, match="True"):
+        cases.delete(True)
 
 
 def test_a_sample_identical_to_a_test_sample_warns_of_leakage(cases, digits):
