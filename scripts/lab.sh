@@ -12,4 +12,7 @@ bash scripts/setup.sh
 as_root=()
 [ "$(id -u)" -eq 0 ] && as_root=(--allow-root)
 
-exec .venv/bin/jupyter lab "${as_root[@]}" notebooks/quickstart.ipynb "$@"
+# Served from the checkout's root, so the whole project shows in the file
+# browser; a notebook path as argument would serve only its folder.
+exec .venv/bin/jupyter lab "${as_root[@]}" \
+    --LabApp.default_url=/lab/tree/notebooks/quickstart.ipynb "$@"
