@@ -215,7 +215,8 @@ class StartNodeIfPoor(ParentRule):
 
     Training has gone badly when every trained node's test accuracy is under
     ``all_below``, or their mean is under ``mean_below``; then retraining
-    starts over from the untrained start node.
+    starts over from the untrained start node. Both thresholds are yours to
+    set: what counts as bad depends on the task (chance on ten digits is 0.1).
 
     Parameters
     ----------
@@ -228,8 +229,8 @@ class StartNodeIfPoor(ParentRule):
         ``HighestAccuracy()`` by default.
     """
 
-    all_below: float = 0.5
-    mean_below: float = 0.5
+    all_below: float
+    mean_below: float
     otherwise: ParentRule = HighestAccuracy()
 
     def choose(self, journey: Journey) -> ParentChoice:

@@ -172,7 +172,7 @@ def test_no_going_back_when_training_went_well():
 
 
 def test_start_node_when_nothing_is_trained_yet():
-    node, reason = choose_parent(journey_of(), StartNodeIfPoor())
+    node, reason = choose_parent(journey_of(), StartNodeIfPoor(0.5, 0.3))
 
     assert node.id == 1
     assert reason == "no trained node yet: start node 1"
