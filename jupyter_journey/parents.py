@@ -90,11 +90,11 @@ class HighestAccuracy(ParentRule):
         """The most accurate candidate; ties go to the earliest created."""
         nodes = _candidates(journey, self.candidates)
         scored = [(n, n.accuracy) for n in nodes if n.accuracy is not None]
-        best, runner_up = _ranked(scored, "test accuracy")
+        best, next_best = _ranked(scored, "test accuracy")
         reason = (
             f"node {best.id} has the highest test accuracy, "
             f"{_figure(best.accuracy)} ({best.test.correct}/{best.test.n}), "
-            f"among {len(scored)} node(s){_next(runner_up)}"
+            f"among {len(scored)} node(s){next_best}"
         )
         return ParentChoice(best, reason)
 
@@ -128,13 +128,13 @@ class HighestCaseAccuracy(ParentRule):
         nodes = _candidates(journey, self.candidates)
         results = {n.id: self.case_set.evaluate(journey, n) for n in nodes}
         scored = [(n, results[n.id].weighted_accuracy) for n in nodes]
-        best, runner_up = _ranked(scored, "weighted case accuracy")
+        best, next_best = _ranked(scored, "weighted case accuracy")
         result = results[best.id]
         reason = (
             f"node {best.id} has the highest weighted accuracy on the case set "
             f"{self.case_set.identity[:8]} ({result.n} samples, Kish n "
             f"{result.effective_n:.1f}), {_figure(result.weighted_accuracy)}, among "
-            f"{len(scored)} node(s){_next(runner_up)}"
+            f"{len(scored)} node(s){next_best}"
         )
         return ParentChoice(best, reason)
 
@@ -174,14 +174,14 @@ class HighestAccuracyAboveWeight(ParentRule):
             n.id: self.case_set.evaluate(journey, n, self.threshold) for n in nodes
         }
         scored = [(n, results[n.id].above_threshold_accuracy) for n in nodes]
-        best, runner_up = _ranked(scored, "accuracy above the weight threshold")
+        best, next_best = _ranked(scored, "accuracy above the weight threshold")
         result = results[best.id]
         correct = round((result.above_threshold_accuracy or 0.0) * heavy)
         reason = (
             f"node {best.id} has the highest accuracy on the {heavy} case samples "
             f"weighing more than {self.threshold:g}, "
             f"{_figure(result.above_threshold_accuracy)} ({correct}/{heavy}), "
-            f"among {len(scored)} node(s){_next(runner_up)}"
+            f"among {len(scored)} node(s){next_best}"
         )
         return ParentChoice(best, reason)
 
@@ -288,23 +288,20 @@ def _age(node: Node) -> tuple[object, int]:
 
 def _ranked(
     scored: Sequence[tuple[Node, float | None]], figure: str
-) -> tuple[Node, tuple[Node, float] | None]:
+) -> tuple[Node, str]:
+    """The best node, and a clause naming the runner-up and any tie."""
     ranked = sorted(
         ((node, value) for node, value in scored if value is not None),
         key=lambda item: (-item[1], _age(item[0])),
     )
     if not ranked:
         raise ValueError(f"no candidate node has a {figure}")
-    runner_up = ranked[1] if len(ranked) > 1 else None
-    return ranked[0][0], runner_up
+    if len(ranked) == 1:
+        return ranked[0][0], ""
+    (best, best_value), (runner_up, value) = ranked[:2]
+    tie = ", a tie broken by creation time" if value == best_value else ""
+    return best, f"; next is node {runner_up.id} at {_figure(value)}{tie}"
 
 
 def _figure(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
-
-
-def _next(runner_up: tuple[Node, float] | None) -> str:
-    if runner_up is None:
-        return ""
-    node, value = runner_up
-    return f"; next is node {node.id} at {_figure(value)}"

@@ -98,7 +98,10 @@ def test_equal_accuracy_goes_to_the_earliest_created():
         make_node(6, 150, seconds=10),
     )
 
-    assert choose_parent(journey, HighestAccuracy()).node.id == 5
+    node, reason = choose_parent(journey, HighestAccuracy())
+
+    assert node.id == 5
+    assert reason.endswith("next is node 6 at 0.7500, a tie broken by creation time")
 
 
 def test_candidates_limit_the_choice():
