@@ -141,6 +141,7 @@ class Journey:
             run_id=None,
             predictions=(predicted, confidence),
             random_state=seeded_random_state(seed),
+            test_labels=test_labels,
         )
         return cls(store, data, model)
 
@@ -303,7 +304,10 @@ class Journey:
         if not isinstance(strategy, LearningStrategy):
             raise TypeError(f"strategy must be a LearningStrategy, got {strategy!r}")
         data = self.data
-        cases = case_set.encode(data) if case_set is not None else None
+        # An empty case set adds nothing: the run trains on the first data set
+        # alone, exactly as without one.
+        has_cases = case_set is not None and len(case_set) > 0
+        cases = case_set.encode(data) if case_set is not None and has_cases else None
         training = second_data_set(*data.tensors("train"), data.identity, cases)
         with self._run_lock:
             if self._active_run is not None:
@@ -329,8 +333,9 @@ class Journey:
             )
             if case_set is not None and cases is not None:
                 self._store.save_case_set(cases.identity, case_set.records())
-            run = TrainingRun(trainer, nodes, self._hub, on_node, self._run_ended)
-            run.parent_reason = reason
+            run = TrainingRun(
+                trainer, nodes, self._hub, on_node, self._run_ended, reason
+            )
             self._active_run = run
         return run.start()
 
@@ -341,6 +346,13 @@ class Journey:
         tensors = self._store.tensors(node_id, "model.")
         load_model_tensors(model, tensors, self._store.training_state(node_id)["ties"])
         return model.eval()
+
+    def test_labels(self) -> torch.Tensor:
+        """The true label id of every test sample, as saved with the start node.
+
+        Saved in the journey, so comparing nodes needs no data set loaded.
+        """
+        return self._store.tensors(self.start_node.id, "eval.labels")["eval.labels"]
 
     def test_predictions(self, node: Node | int) -> tuple[torch.Tensor, torch.Tensor]:
         """The class ``node`` predicted for each test sample, and its probability."""

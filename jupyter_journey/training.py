@@ -487,7 +487,7 @@ class Trainer:
     def _evaluate(self) -> tuple[TestResult, torch.Tensor, torch.Tensor]:
         predicted, confidence = predict(self.model, self.test_inputs, self.device)
         result = score_predictions(self.test_labels, predicted, self.num_classes)
-        if self.cases is not None and self.cases.labels.numel():
+        if self.cases is not None:
             case_predicted, _ = predict(self.model, self.cases.inputs, self.device)
             case = case_result(
                 self.cases.labels,
@@ -509,7 +509,7 @@ class Trainer:
     ) -> Node:
         result, predicted, confidence = self._evaluate()
         evaluated = self.test_labels.numel() + (
-            self.cases.labels.numel() if self.cases else 0
+            self.cases.labels.numel() if self.cases is not None else 0
         )
         compute = Compute(
             wall_seconds=time.perf_counter() - wall,
@@ -525,7 +525,7 @@ class Trainer:
             parent_id=parent.id,
             position=position,
             dataset_id=self.data.identity,
-            case_set_id=self.cases.identity if self.cases else None,
+            case_set_id=self.cases.identity if self.cases is not None else None,
             strategy=self.strategy,
             stop=stop_record,
             test=result,
@@ -551,6 +551,7 @@ def save_node(
     run_id: str | None,
     predictions: tuple[torch.Tensor, torch.Tensor],
     random_state: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None,
+    test_labels: torch.Tensor | None = None,
 ) -> Node:
     """Gather a node's full training state and write it to the store."""
     tensors, ties = model_tensors(model)
@@ -561,6 +562,8 @@ def save_node(
     tensors.update(random_tensors)
     tensors["eval.predictions"] = predicted.to(torch.int64)
     tensors["eval.confidence"] = confidence.to(torch.float32)
+    if test_labels is not None:
+        tensors["eval.labels"] = test_labels.to(torch.int64)
     return store.add_node(
         parent_id=parent_id,
         kind="start" if parent_id is None else "trained",

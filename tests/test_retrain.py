@@ -184,6 +184,7 @@ def test_retraining_with_an_empty_case_set_reproduces_the_nodes_after_the_parent
     for original, again in zip(nodes[2:], branch, strict=True):
         assert again.position == original.position
         assert again.dataset_id == original.dataset_id
+        assert again.case_set_id is None
         assert again.test == original.test
         for prefix in ("model.", "optimizer."):
             first = journey._store.tensors(original.id, prefix)
