@@ -28,11 +28,15 @@ class NodeAdded:
 
 @dataclass(frozen=True)
 class RunStarted:
-    """A training run began from ``parent_id``, aiming at ``nodes_target`` nodes."""
+    """A run began from ``parent_id``, aiming at ``nodes_target`` nodes.
+
+    ``parent_reason`` says why a rule chose that parent, when one did.
+    """
 
     run_id: str
     parent_id: int
     nodes_target: int | None
+    parent_reason: str | None = None
 
 
 @dataclass(frozen=True)

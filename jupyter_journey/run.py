@@ -50,12 +50,13 @@ class TrainingRun:
         hub: EventHub,
         on_node: Callable[[Node], None] | None = None,
         on_end: Callable[[TrainingRun], None] | None = None,
+        parent_reason: str | None = None,
     ) -> None:
         self.run_id = trainer.run_id
         self.nodes: list[Node] = []
         self.state: RunState = "running"
         self.error: BaseException | None = None
-        self.parent_reason: str | None = None
+        self.parent_reason = parent_reason
         self._trainer = trainer
         self._target = nodes_target
         self._hub = hub
@@ -69,8 +70,9 @@ class TrainingRun:
 
     def start(self) -> TrainingRun:
         """Begin training in the background; returns at once."""
+        parent = self._trainer.parent.id
         self._hub.publish(
-            RunStarted(self.run_id, self._trainer.parent.id, self._target)
+            RunStarted(self.run_id, parent, self._target, self.parent_reason)
         )
         self._thread.start()
         return self
