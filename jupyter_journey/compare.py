@@ -100,7 +100,7 @@ def compare_nodes(
     """
     first = journey.node(before.id if isinstance(before, Node) else before)
     second = journey.node(after.id if isinstance(after, Node) else after)
-    truth = journey.data.tensors("test")[1]
+    truth = journey.test_labels()
     right_before = journey.test_predictions(first)[0] == truth
     right_after = journey.test_predictions(second)[0] == truth
     per_class = [

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from jupyter_journey import EveryNIterations
+from jupyter_journey import EveryNIterations, Journey
 from jupyter_journey.compare import compare_nodes
 
 
@@ -86,3 +86,17 @@ def test_a_comparison_is_json(two_nodes):
 def test_an_unknown_node_is_refused(journey):
     with pytest.raises(KeyError, match="no node 99"):
         journey.compare(journey.start_node, 99)
+
+
+def test_comparing_needs_no_data_loaded(two_nodes, monkeypatch):
+    journey, (before, after) = two_nodes
+    expected = journey.compare(before, after)
+    reopened = Journey.open(journey.folder)
+
+    def no_data(source):
+        raise LookupError("the data is gone")
+
+    monkeypatch.setattr("jupyter_journey.journey.load_from_source", no_data)
+
+    assert reopened.compare(before, after) == expected
+    assert reopened.test_labels().tolist() == journey.data.tensors("test")[1].tolist()
