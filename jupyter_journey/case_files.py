@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from datasets import ClassLabel, Dataset, Features, Value
 from datasets import Sequence as ListFeature
 
-from .data import TensorEncoder, TextEncoder
+from .data import TensorEncoder, TextEncoder, quiet_progress
 
 if TYPE_CHECKING:
     from .cases import CaseSet
@@ -99,7 +99,7 @@ def read_csv(path: str | Path, numeric_column: str | None = None) -> Dataset:
     path = _existing(path)
     with open(path, newline="", encoding="utf-8") as file:
         header = next(csv.reader(file), [])
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as cache, quiet_progress():
         table = Dataset.from_csv(
             str(path),
             features=Features({name: Value("string") for name in header}),
@@ -127,7 +127,7 @@ def write_json(case_set: CaseSet, path: str | Path) -> None:
 
 def read_json(path: str | Path) -> Dataset:
     """Read a JSON-lines file."""
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as cache, quiet_progress():
         return Dataset.from_json(
             str(_existing(path)), cache_dir=cache, keep_in_memory=True
         )
@@ -140,7 +140,7 @@ def write_parquet(case_set: CaseSet, path: str | Path) -> None:
 
 def read_parquet(path: str | Path) -> Dataset:
     """Read a Parquet file."""
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as cache, quiet_progress():
         return Dataset.from_parquet(
             str(_existing(path)), cache_dir=cache, keep_in_memory=True
         )

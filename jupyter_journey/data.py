@@ -13,11 +13,13 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import datasets
 import numpy as np
 import torch
 from datasets import Array2D, ClassLabel, Dataset, DatasetDict, Features
@@ -231,6 +233,23 @@ class LabelledData:
         )
 
 
+@contextmanager
+def quiet_progress() -> Iterator[None]:
+    """Hide ``datasets``' progress bars for the few-second steps inside.
+
+    Reading a CSV of a few thousand rows takes well under a second; three bars
+    for it would bury a notebook cell's output. Bars are restored after, and
+    stay on for the user's own long ``datasets`` work.
+    """
+    was_disabled = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_disabled:
+            datasets.enable_progress_bars()
+
+
 def load_digits_data(test_size: float = 0.2, seed: int = 0) -> LabelledData:
     """scikit-learn's 1,797 real 8×8 digit images, scaled to [0, 1], split 80/20."""
     from sklearn.datasets import load_digits
@@ -265,14 +284,16 @@ def load_news_data(
         raise FileNotFoundError(
             f"no news CSV at {path}; expected a file with text,label"
         )
-    table = Dataset.from_csv(str(path))
+    with quiet_progress():
+        table = Dataset.from_csv(str(path))
     missing = {"text", "label"} - set(table.column_names)
     if missing:
         raise ValueError(
             f"{path} lacks column(s) {sorted(missing)}; it has {table.column_names}"
         )
     if not isinstance(table.features["label"], ClassLabel):
-        table = table.class_encode_column("label")
+        with quiet_progress():
+            table = table.class_encode_column("label")
     source = {
         "kind": "news_csv",
         "path": str(path),
