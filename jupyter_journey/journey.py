@@ -22,6 +22,12 @@ import torch
 from torch import nn
 
 from .cases import CaseSet
+from .checkpoint import (
+    build_without_randomness,
+    load_model_tensors,
+    save_node,
+    seeded_random_state,
+)
 from .compare import NodeComparison, compare_nodes
 from .data import LabelledData, TextEncoder, load_digits_data, load_from_source
 from .events import EventHub, Listener
@@ -33,15 +39,7 @@ from .run import TrainingRun
 from .stop import EveryNIterations, StopCondition
 from .store import JourneyStore
 from .strategy import LearningStrategy
-from .training import (
-    Trainer,
-    build_without_randomness,
-    load_model_tensors,
-    predict,
-    save_node,
-    second_data_set,
-    seeded_random_state,
-)
+from .training import Trainer, predict, second_data_set
 from .tree import render_text
 
 logger = logging.getLogger(__name__)
