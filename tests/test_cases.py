@@ -201,6 +201,14 @@ def test_a_sample_identical_to_a_test_sample_warns_of_leakage(cases, digits):
     assert len(cases) == 1
 
 
+def test_taking_test_samples_warns_of_leakage(cases, trained):
+    with pytest.warns(LeakageWarning, match=r"test indices \[4, 9\]") as caught:
+        cases.add_test_samples(trained, trained.latest_node, indices=[4, 9])
+
+    assert caught[0].filename == __file__
+    assert len(cases) == 2
+
+
 def test_a_repeated_input_warns_of_a_duplicate(cases):
     cases.add(image(0.1), "1")
 
@@ -268,6 +276,7 @@ def add_every_kind(cases, trained):
     cases.add_test_samples(trained, trained.latest_node, indices=[4, 9], weight=2.5)
 
 
+@pytest.mark.filterwarnings("ignore::jupyter_journey.cases.LeakageWarning")
 @pytest.mark.parametrize(
     ("write", "read"),
     [("to_csv", "add_csv"), ("to_json", "add_json"), ("to_parquet", "add_parquet")],
@@ -289,6 +298,7 @@ def test_files_round_trip_samples_labels_weights_and_provenance(
     assert again[2].test_index == 4
 
 
+@pytest.mark.filterwarnings("ignore::jupyter_journey.cases.LeakageWarning")
 def test_files_hold_labels_as_names(cases, trained, tmp_path):
     add_every_kind(cases, trained)
     test_labels = trained.data.tensors("test")[1]
@@ -383,6 +393,7 @@ def test_to_dataset_has_a_class_label_column(cases):
     assert table["label"] == [3]
 
 
+@pytest.mark.filterwarnings("ignore::jupyter_journey.cases.LeakageWarning")
 def test_misclassified_test_samples_are_added_with_provenance(cases, trained):
     node = trained.latest_node
     predicted, confidence = trained.test_predictions(node)
@@ -404,6 +415,7 @@ def test_misclassified_test_samples_are_added_with_provenance(cases, trained):
     assert np.array_equal(sample.input, trained.data.tensors("test")[0][index].numpy())
 
 
+@pytest.mark.filterwarnings("ignore::jupyter_journey.cases.LeakageWarning")
 def test_a_confusion_cell_adds_its_test_samples(cases, trained):
     node = trained.latest_node
     confusion = np.array(node.test.confusion)
@@ -424,6 +436,7 @@ def test_a_confusion_cell_adds_its_test_samples(cases, trained):
     }
 
 
+@pytest.mark.filterwarnings("ignore::jupyter_journey.cases.LeakageWarning")
 def test_chosen_test_indices_are_added_once(cases, trained):
     ids = cases.add_test_samples(trained, trained.latest_node, indices=[3, 1, 3])
     more = cases.add_test_samples(trained, trained.latest_node, indices=[1, 2])
@@ -438,6 +451,7 @@ def test_test_indices_out_of_range_are_refused(cases, trained):
     assert len(cases) == 0
 
 
+@pytest.mark.filterwarnings("ignore::jupyter_journey.cases.LeakageWarning")
 def test_records_restore_ids_and_provenance(cases, trained, digits):
     add_every_kind(cases, trained)
     cases.delete(1)
@@ -452,6 +466,7 @@ def test_records_restore_ids_and_provenance(cases, trained, digits):
     assert again.add(image(0.5), "5") == 4
 
 
+@pytest.mark.filterwarnings("ignore::jupyter_journey.cases.LeakageWarning")
 def test_a_node_predicts_each_case_sample(cases, trained):
     node = trained.latest_node
     predicted, confidence = trained.test_predictions(node)

@@ -21,6 +21,9 @@ from jupyter_journey.parents import (
     choose_parent,
 )
 
+# These tests take test samples into case sets on purpose, as the method does.
+pytestmark = pytest.mark.filterwarnings("ignore::jupyter_journey.cases.LeakageWarning")
+
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 

@@ -13,6 +13,9 @@ from jupyter_journey.metrics import case_result
 from jupyter_journey.parents import HighestAccuracy
 from jupyter_journey.training import Trainer, TrainingData, weighted_loss
 
+# These tests take test samples into case sets on purpose, as the method does.
+pytestmark = pytest.mark.filterwarnings("ignore::jupyter_journey.cases.LeakageWarning")
+
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
 
 
