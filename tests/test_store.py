@@ -1,6 +1,10 @@
 """The journey folder: SQLite for node info, safetensors for tensors, no pickle."""
 
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
@@ -140,3 +144,40 @@ def test_store_reads_without_creating_a_database(tmp_path):
         JourneyStore.open(tmp_path / "nowhere")
 
     assert not (tmp_path / "nowhere").exists()
+
+
+TRAIN_FOREVER = """
+import sys
+from jupyter_journey import EveryNIterations, Journey
+journey = Journey.create(sys.argv[1])
+journey.train(EveryNIterations(3), nodes=None).wait()
+"""
+
+
+def test_a_killed_process_leaves_every_node_readable(tmp_path):
+    folder = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, "-c", TRAIN_FOREVER, str(folder)])
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and count_nodes(folder) < 4:
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    journey = Journey.open(folder)
+    nodes = journey.nodes()
+
+    assert len(nodes) >= 4
+    for node in nodes:
+        assert journey._store.tensors(node.id, "model.")
+    more = journey.train(EveryNIterations(3), nodes=1).wait()
+    assert more[0].parent_id == nodes[-1].id
+
+
+def count_nodes(folder):
+    try:
+        with sqlite3.connect(f"file:{folder / DATABASE}?mode=ro", uri=True) as db:
+            return db.execute("SELECT count(*) FROM nodes").fetchone()[0]
+    except sqlite3.Error:
+        return 0
