@@ -328,6 +328,49 @@ class Lab:
         """Console errors and uncaught exceptions the page reported so far."""
         return [str(e) for e in self.console if e.kind in ("error", "pageerror")]
 
+    def drawn_tree(self) -> DrawnTree:
+        """The journey trees the page draws now, from the widget's data attributes.
+
+        Reads every widget in the page together; a test that displays one
+        journey reads that journey.
+        """
+        drawn = self.evaluate(
+            """() => ({
+                nodes: [...document.querySelectorAll("g.jj-node")].map((g) => [
+                    Number(g.getAttribute("data-node-id")),
+                    g.getAttribute("data-kind"),
+                    g.getAttribute("data-parent-id"),
+                ]),
+                links: [...document.querySelectorAll("path.jj-link")].map((p) => [
+                    Number(p.getAttribute("data-source")),
+                    Number(p.getAttribute("data-target")),
+                ]),
+            })"""
+        )
+        return DrawnTree(
+            nodes=[
+                (node_id, kind, int(parent) if parent else None)
+                for node_id, kind, parent in drawn["nodes"]
+            ],
+            links=[(source, target) for source, target in drawn["links"]],
+        )
+
+
+@dataclass(frozen=True)
+class DrawnTree:
+    """What the page draws of a journey tree, in drawing order.
+
+    Attributes
+    ----------
+    nodes : list of (id, kind, parent id or None)
+        One entry per ``g.jj-node``.
+    links : list of (parent id, child id)
+        One entry per ``path.jj-link``.
+    """
+
+    nodes: list[tuple[int, str, int | None]]
+    links: list[tuple[int, int]]
+
 
 def _free_port() -> int:
     with socket.socket() as probe:

@@ -1,6 +1,8 @@
 """The quickstart notebook as a newcomer meets it: run it, watch, click a node.
 
-What the inspector shows for a clicked node must be what Python saved for it.
+What the page draws must be what Python saved: the same nodes and edges,
+the branch the notebook grows from an earlier node included, and a clicked
+node's accuracy.
 """
 
 from __future__ import annotations
@@ -26,15 +28,40 @@ TRAINING_TIMEOUT_MS = 300_000
 INSPECTOR_TIMEOUT_MS = 15_000
 
 
-def test_clicked_node_shows_the_accuracy_python_saved(lab):
+def test_quickstart_draws_the_saved_tree_and_a_click_shows_the_saved_accuracy(lab):
     lab.copy_in(QUICKSTART)
     lab.open_notebook(QUICKSTART.name)
 
     lab.run_all_cells(QUICKSTART.name)
-    drawn = lab.wait_for_count(
-        TRAINED_NODE, NODES_EXPECTED, timeout_ms=TRAINING_TIMEOUT_MS
+    folders = [path.parent for path in lab.root.rglob("journey.sqlite")]
+    assert len(folders) == 1, f"expected one journey under {lab.root}: {folders}"
+    journey = Journey.open(folders[0])
+    saved = journey.nodes()
+    trained = [node for node in saved if node.kind == "trained"]
+    assert len(trained) >= NODES_EXPECTED
+    # Every cell has run, so every node is saved; the last ones may still be
+    # on their way to the page.
+    lab.page.wait_for_function(
+        "([selector, n]) => document.querySelectorAll(selector).length === n",
+        arg=[TRAINED_NODE, len(trained)],
+        timeout=TRAINING_TIMEOUT_MS,
     )
-    node = lab.page.locator(TRAINED_NODE).nth(drawn - 1)
+    drawn = lab.drawn_tree()
+
+    assert sorted(drawn.nodes) == [(n.id, n.kind, n.parent_id) for n in saved]
+    assert sorted(drawn.links) == sorted(
+        (n.parent_id, n.id) for n in saved if n.parent_id is not None
+    )
+    # The quickstart branches once: from its third trained node, a second
+    # line beside the first.
+    branch_points = [n for n in saved if len(journey.children(n)) > 1]
+    assert [n.id for n in branch_points] == [trained[2].id]
+    branch_point = branch_points[0].id
+    drawn_children = sorted(t for s, t in drawn.links if s == branch_point)
+    assert drawn_children == [n.id for n in journey.children(branch_point)]
+    assert len(drawn_children) == 2
+
+    node = lab.page.locator(TRAINED_NODE).nth(len(trained) - 1)
     node_id = int(node.get_attribute("data-node-id"))
     node.click()
     title = re.compile(rf"^Node #{node_id}\b")
@@ -43,9 +70,7 @@ def test_clicked_node_shows_the_accuracy_python_saved(lab):
     )
     shown = lab.wait_for(INSPECTOR_ACCURACY).inner_text()
 
-    folders = [path.parent for path in lab.root.rglob("journey.sqlite")]
-    assert len(folders) == 1, f"expected one journey under {lab.root}: {folders}"
-    saved = Journey.open(folders[0]).node(node_id).accuracy
-    assert saved is not None
-    assert shown == f"{saved:.4f}"
+    accuracy = journey.node(node_id).accuracy
+    assert accuracy is not None
+    assert shown == f"{accuracy:.4f}"
     assert lab.console_errors() == []
