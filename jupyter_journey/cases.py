@@ -380,11 +380,14 @@ class CaseSet:
             inputs = torch.zeros((0, *data.encoder.shape), dtype=torch.float32)
         else:
             inputs = data.encode([s.input for s in samples])
+        test_keys = _test_input_keys(data)
+        overlap = {test_keys.get(_input_key(s.input)) for s in samples} - {None}
         return CaseTensors(
             inputs=inputs,
             labels=torch.tensor([ids[s.label] for s in samples], dtype=torch.int64),
             weights=torch.tensor([s.weight for s in samples], dtype=torch.float32),
             identity=self.identity,
+            test_overlap=torch.tensor(sorted(overlap), dtype=torch.int64),
         )
 
     def records(self) -> list[dict[str, Any]]:
@@ -620,13 +623,7 @@ class CaseSet:
     @cached_property
     def _test_keys(self) -> dict[bytes, int]:
         assert self._reference is not None
-        data = self._reference
-        values: Sequence[np.ndarray | str]
-        if isinstance(data.encoder, TextEncoder):
-            values = [str(text) for text in data.splits["test"][data.input_column]]
-        else:
-            values = list(data.tensors("test")[0].numpy())
-        return {_input_key(value): index for index, value in enumerate(values)}
+        return _test_input_keys(self._reference)
 
     def _test_indices(
         self,
@@ -661,6 +658,16 @@ class CaseSet:
             f"<CaseSet {len(self)} samples, labels {list(self.label_names)}, "
             f"identity {self.identity[:12]}>"
         )
+
+
+def _test_input_keys(data: LabelledData) -> dict[bytes, int]:
+    """Each test sample's input key, mapped to its index in the test split."""
+    values: Sequence[np.ndarray | str]
+    if isinstance(data.encoder, TextEncoder):
+        values = [str(text) for text in data.splits["test"][data.input_column]]
+    else:
+        values = list(data.tensors("test")[0].numpy())
+    return {_input_key(value): index for index, value in enumerate(values)}
 
 
 def _input_json(value: np.ndarray | str) -> Any:

@@ -114,6 +114,22 @@ def case_result(
     )
 
 
+def held_out_accuracy(
+    y_true: ArrayLike, y_pred: ArrayLike, excluded: ArrayLike
+) -> tuple[float | None, int]:
+    """Accuracy and n on the samples not at the ``excluded`` indices.
+
+    For a node trained on some test samples, this is its test accuracy on the
+    samples it has not seen.
+    """
+    truth = np.asarray(y_true, dtype=np.int64)
+    keep = np.ones(truth.shape, dtype=bool)
+    keep[np.asarray(excluded, dtype=np.int64)] = False
+    hits = truth[keep] == np.asarray(y_pred, dtype=np.int64)[keep]
+    n = int(keep.sum())
+    return (float(hits.mean()) if n else None), n
+
+
 def mcnemar_exact(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> float:
     """Two-sided exact McNemar p-value for paired right/wrong results.
 

@@ -34,6 +34,14 @@ class CaseResult:
         Plain accuracy on the case samples whose weight exceeds ``threshold``.
     above_threshold_n : int
         How many case samples that is.
+    test_overlap : int
+        Test samples whose input is also a case sample's: the node trained on
+        them, so its test accuracy overstates how it does on unseen data.
+    held_out_accuracy : float or None
+        Test accuracy on the other test samples, the honest figure when
+        ``test_overlap`` is not zero; None when there is no overlap.
+    held_out_n : int
+        How many test samples that is (0 when there is no overlap).
     """
 
     n: int
@@ -43,6 +51,9 @@ class CaseResult:
     threshold: float
     above_threshold_accuracy: float | None
     above_threshold_n: int
+    test_overlap: int = 0
+    held_out_accuracy: float | None = None
+    held_out_n: int = 0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CaseResult:

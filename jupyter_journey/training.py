@@ -15,7 +15,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -32,7 +32,7 @@ from .checkpoint import (
     save_node,
 )
 from .events import EventHub, RunProgress
-from .metrics import case_result, score_predictions
+from .metrics import case_result, held_out_accuracy, score_predictions
 from .node import Compute, Node, Position, TestResult
 from .stop import SegmentProgress, StopCondition
 from .store import JourneyStore
@@ -63,12 +63,19 @@ class TrainingData:
 
 @dataclass(frozen=True)
 class CaseTensors:
-    """An encoded case set: inputs, label ids, weights, and its identity."""
+    """An encoded case set: inputs, label ids, weights, and its identity.
+
+    ``test_overlap`` holds the test indices of samples whose input is also a
+    case sample's: a node trained on them is no longer blind to them.
+    """
 
     inputs: torch.Tensor
     labels: torch.Tensor
     weights: torch.Tensor
     identity: str
+    test_overlap: torch.Tensor = field(
+        default_factory=lambda: torch.empty(0, dtype=torch.int64)
+    )
 
 
 def second_data_set(
@@ -349,7 +356,16 @@ class Trainer:
                 self.cases.weights,
                 self.weight_threshold,
             )
-            result = TestResult(**{**result.__dict__, "case": case})
+            overlap = self.cases.test_overlap
+            if overlap.numel():
+                accuracy, n = held_out_accuracy(self.test_labels, predicted, overlap)
+                case = replace(
+                    case,
+                    test_overlap=int(overlap.numel()),
+                    held_out_accuracy=accuracy,
+                    held_out_n=n,
+                )
+            result = replace(result, case=case)
         return result, predicted, confidence
 
     def _cut_node(

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from jupyter_journey.metrics import (
+    held_out_accuracy,
     kish_effective_n,
     mcnemar_exact,
     score_predictions,
@@ -104,3 +105,12 @@ def test_mcnemar_exact_on_discordant_pairs():
 
 def test_mcnemar_exact_without_discordant_pairs_is_one():
     assert mcnemar_exact([True, False], [True, False]) == 1.0
+
+
+def test_held_out_accuracy_leaves_out_the_excluded_samples():
+    truth = [0, 1, 1, 0, 1]
+    predicted = [0, 0, 1, 1, 1]
+
+    assert held_out_accuracy(truth, predicted, [1, 3]) == (1.0, 3)
+    assert held_out_accuracy(truth, predicted, []) == (pytest.approx(3 / 5), 5)
+    assert held_out_accuracy(truth, predicted, range(5)) == (None, 0)

@@ -4,6 +4,7 @@ import hashlib
 import math
 import uuid
 
+import numpy as np
 import pytest
 import torch
 
@@ -136,6 +137,34 @@ def test_a_child_records_its_parent_the_second_data_set_and_case_results(
     heavy = [p.correct for w, p in zip(weights, predictions, strict=True) if w > 1.0]
     assert case.above_threshold_n == len(heavy) == 4
     assert case.above_threshold_accuracy == pytest.approx(sum(heavy) / len(heavy))
+
+
+def test_a_child_trained_on_test_samples_reports_the_test_it_has_not_seen(branched):
+    journey, nodes, cases = branched
+    seen = sorted(sample.test_index for sample in cases)
+
+    child = journey.train(
+        EveryNIterations(20), nodes=1, parent=nodes[1], case_set=cases
+    ).wait()[0]
+
+    truth = journey.test_labels().tolist()
+    predicted = journey.test_predictions(child)[0].tolist()
+    unseen = [i for i in range(len(truth)) if i not in set(seen)]
+    right = sum(predicted[i] == truth[i] for i in unseen)
+    case = child.test.case
+    assert case.test_overlap == len(seen) > 0
+    assert case.held_out_n == len(unseen) == 360 - len(seen)
+    assert case.held_out_accuracy == pytest.approx(right / len(unseen))
+
+
+def test_a_case_set_apart_from_the_test_split_reports_no_overlap(journey):
+    cases = journey.case_set()
+    cases.add(np.full((8, 8), 0.5, dtype=np.float32), "3", 2.0)
+
+    child = journey.train(EveryNIterations(5), nodes=1, case_set=cases).wait()[0]
+
+    case = child.test.case
+    assert (case.test_overlap, case.held_out_accuracy, case.held_out_n) == (0, None, 0)
 
 
 def test_the_case_set_a_node_trained_with_can_be_read_back(branched):

@@ -222,6 +222,16 @@ export class Inspector {
 				`${formatAccuracy(cases.above_threshold_accuracy)} (n = ${cases.above_threshold_n})`,
 			],
 		];
+		if (cases.test_overlap) {
+			// The node trained on these test samples: its test accuracy is
+			// inflated, and the accuracy on the other test samples is the one to
+			// trust.
+			rows.push([
+				"case-held-out",
+				`test without its ${formatCount(cases.test_overlap)} case samples`,
+				`${formatAccuracy(cases.held_out_accuracy ?? null)} (n = ${formatCount(cases.held_out_n ?? 0)})`,
+			]);
+		}
 		for (const [key, label, value] of rows) {
 			facts.append(factRow(label, html("td", { "data-field": key }, value)));
 		}

@@ -15,6 +15,10 @@ export interface CaseResult {
 	threshold: number;
 	above_threshold_accuracy: number | null;
 	above_threshold_n: number;
+	/** Test samples that are also case samples, and accuracy on the others. */
+	test_overlap?: number;
+	held_out_accuracy?: number | null;
+	held_out_n?: number;
 }
 
 export interface TestResult {
