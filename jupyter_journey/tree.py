@@ -34,14 +34,20 @@ def render_text(nodes: Sequence[Node]) -> str:
 
     A node's first child continues its column, so a straight run reads as one
     column; each later child starts a branch, indented, right under the node.
+    A node that does not follow its parent's line says whose child it is.
     """
     children = children_by_parent(nodes)
     lines: list[str] = []
     # A stack of (node, prefix of its first line, prefix of the lines below).
     stack = [(root, "", "") for root in reversed(children.get(None, []))]
+    previous: int | None = None
     while stack:
         node, first, rest = stack.pop()
-        lines.append(f"{first}{describe(node)}")
+        origin = ""
+        if node.parent_id is not None and node.parent_id != previous:
+            origin = f"  (from #{node.parent_id})"
+        lines.append(f"{first}{describe(node)}{origin}")
+        previous = node.id
         below = children.get(node.id, [])
         if below:
             stack.append((below[0], rest, rest))

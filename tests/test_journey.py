@@ -174,3 +174,22 @@ def test_opening_with_different_data_is_refused(journey):
 
     with pytest.raises(ValueError, match="identity"):
         Journey.open(journey.folder, data=other)
+
+
+def test_tree_text_draws_a_branch_and_names_where_a_line_resumes(journey):
+    main = journey.train(EveryNIterations(5), nodes=3).wait()
+    journey.train(EveryNIterations(5), nodes=1, parent=main[0]).wait()
+
+    lines = journey.tree_text().splitlines()
+
+    assert [line.split("#")[1].split()[0] for line in lines] == [
+        "1",
+        "2",
+        "5",
+        "3",
+        "4",
+    ]
+    assert lines[0].startswith("○ #1 start")
+    assert lines[2].startswith("├─● #5 iteration 10")
+    assert lines[3].startswith("● #3 iteration 10") and lines[3].endswith("(from #2)")
+    assert f"accuracy {main[-1].accuracy:.4f}" in lines[4]
