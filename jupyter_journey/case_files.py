@@ -87,7 +87,8 @@ def write_csv(case_set: CaseSet, path: str | Path) -> None:
         features[INPUT] = Value("string")
         columns = {name: table[name] for name in COLUMNS}
         table = Dataset.from_dict({**columns, INPUT: strings}, features=features)
-    table.to_csv(str(path), index=False)
+    with quiet_progress():
+        table.to_csv(str(path), index=False)
 
 
 def read_csv(path: str | Path, numeric_column: str | None = None) -> Dataset:
@@ -135,7 +136,8 @@ def read_json(path: str | Path) -> Dataset:
 
 def write_parquet(case_set: CaseSet, path: str | Path) -> None:
     """Write a Parquet file."""
-    case_table(case_set, label_names=True).to_parquet(str(path))
+    with quiet_progress():
+        case_table(case_set, label_names=True).to_parquet(str(path))
 
 
 def read_parquet(path: str | Path) -> Dataset:
@@ -173,7 +175,7 @@ def _features(case_set: CaseSet, label_names: bool) -> Features:
             "source": Value("string"),
             "test_index": Value("int64"),
             "node_id": Value("int64"),
-            "predicted": Value("string"),
+            "predicted": label,
             "confidence": Value("float64"),
         }
     )

@@ -480,3 +480,14 @@ def test_a_node_predicts_each_case_sample(cases, trained):
     assert [p.correct for p in predictions] == [
         p.predicted == cases[p.sample_id].label for p in predictions
     ]
+
+
+@pytest.mark.filterwarnings("ignore::jupyter_journey.cases.LeakageWarning")
+def test_a_table_holds_labels_and_predictions_alike(cases, trained):
+    cases.add_test_samples(trained, trained.latest_node)
+
+    table = cases.to_dataset()
+
+    assert table.features["predicted"] == table.features["label"]
+    frame = table.to_pandas()
+    assert (frame["predicted"] != frame["label"]).all()
