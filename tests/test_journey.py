@@ -191,5 +191,6 @@ def test_tree_text_draws_a_branch_and_names_where_a_line_resumes(journey):
     ]
     assert lines[0].startswith("○ #1 start")
     assert lines[2].startswith("├─● #5 iteration 10")
-    assert lines[3].startswith("● #3 iteration 10") and lines[3].endswith("(from #2)")
+    assert lines[3].startswith("● #3 iteration 10")
+    assert lines[3].endswith("(from #2)")
     assert f"accuracy {main[-1].accuracy:.4f}" in lines[4]
