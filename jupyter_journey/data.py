@@ -374,7 +374,7 @@ def _input_column(dataset: Dataset, input_column: str | None, label_column: str)
             raise ValueError(
                 f"cannot tell the input column among {others}; pass input_column=..."
             )
-        return others[0]
+        return str(others[0])
     if input_column not in others:
         raise ValueError(
             f"the data set has no input column {input_column!r}; choose one of {others}"

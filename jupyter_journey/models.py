@@ -116,7 +116,8 @@ class MLPClassifier(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        logits: torch.Tensor = self.net(x)
+        return logits
 
 
 class BagOfWordsClassifier(nn.Module):
@@ -142,4 +143,5 @@ class BagOfWordsClassifier(nn.Module):
         self.head = nn.Linear(dim, classes)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embedding(tokens))
+        logits: torch.Tensor = self.head(self.embedding(tokens))
+        return logits

@@ -214,7 +214,7 @@ class JourneyStore:
 
     def _row(self, node_id: int) -> sqlite3.Row:
         with self._connect() as connection:
-            row = connection.execute(
+            row: sqlite3.Row | None = connection.execute(
                 "SELECT * FROM nodes WHERE id = ?", (node_id,)
             ).fetchone()
             if row is None:

@@ -93,9 +93,9 @@ class LearningStrategy:
     def lr_at(self, step: int) -> float:
         """Learning rate at ``step`` iterations after the strategy began."""
         if self.decay == "step":
-            return self.lr * self.gamma ** (step // self.decay_steps)
+            return self.lr * math.pow(self.gamma, step // self.decay_steps)
         if self.decay == "exponential":
-            return self.lr * self.gamma ** (step / self.decay_steps)
+            return self.lr * math.pow(self.gamma, step / self.decay_steps)
         if self.decay == "cosine":
             progress = min(step, self.decay_steps) / self.decay_steps
             cosine = 0.5 * (1 + math.cos(math.pi * progress))

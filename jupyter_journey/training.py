@@ -163,7 +163,7 @@ def estimate_flops(
         with FlopCounterMode(display=False) as counter:
             logits = model(batch)
             target = torch.zeros(batch.shape[0], dtype=torch.int64, device="meta")
-            F.cross_entropy(logits, target).backward()
+            torch.autograd.backward(F.cross_entropy(logits, target))
         train = counter.get_total_flops()
     except Exception as error:  # the estimate is optional, training is not
         logger.info("no FLOP estimate for this model on the meta device: %s", error)
@@ -290,7 +290,7 @@ class Trainer:
                 loss = weighted_loss(self.model(x), y, w)
                 if loss is not None:
                     self.optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
+                    torch.autograd.backward(loss)
                     self.optimizer.step()
 
                 # Advance the place in the data order, wrapping into a new epoch.
