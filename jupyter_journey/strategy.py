@@ -3,12 +3,19 @@
 The learning rate is a pure function of the step counted from when the
 strategy came into force, so a node needs no scheduler object to resume: its
 position says which step comes next.
+
+Every setting is checked when a strategy is made. A setting that is not a
+number at all (a str, None) is a ``TypeError``; a number that is not accepted
+(a bool, a fraction where a whole number is due, infinity, NaN, or out of
+range) is a ``ValueError``. Both name the setting, its value and what would be
+accepted.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import numbers
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
@@ -70,25 +77,34 @@ class LearningStrategy:
             )
         if self.decay not in DECAYS:
             raise ValueError(f"decay {self.decay!r} is not known; use one of {DECAYS}")
-        _require(self.lr > 0 and math.isfinite(self.lr), "lr", self.lr, "> 0")
-        _require(
-            isinstance(self.batch_size, int) and self.batch_size >= 1,
-            "batch_size",
-            self.batch_size,
-            "a whole number >= 1",
+        lr = _number("lr", self.lr, "a finite number > 0", lambda x: x > 0)
+        batch_size = _whole("batch_size", self.batch_size)
+        momentum = _number(
+            "momentum", self.momentum, "a number in [0, 1)", lambda x: 0 <= x < 1
         )
-        _require(0 <= self.momentum < 1, "momentum", self.momentum, "in [0, 1)")
-        _require(self.weight_decay >= 0, "weight_decay", self.weight_decay, ">= 0")
-        _require(
-            len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas),
-            "betas",
-            self.betas,
-            "two numbers in [0, 1)",
+        weight_decay = _number(
+            "weight_decay", self.weight_decay, "a finite number >= 0", lambda x: x >= 0
         )
-        _require(0 < self.gamma <= 1, "gamma", self.gamma, "in (0, 1]")
-        _require(self.decay_steps >= 1, "decay_steps", self.decay_steps, ">= 1")
-        _require(0 <= self.min_lr <= self.lr, "min_lr", self.min_lr, "in [0, lr]")
-        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        betas = _betas(self.betas)
+        gamma = _number("gamma", self.gamma, "a number in (0, 1]", lambda x: 0 < x <= 1)
+        decay_steps = _whole("decay_steps", self.decay_steps)
+        min_lr = _number(
+            "min_lr", self.min_lr, f"a number in [0, lr={lr!r}]", lambda x: 0 <= x <= lr
+        )
+        # Plain Python numbers, so that the strategy is JSON as it stands and
+        # a NumPy scalar or a Fraction behaves like the float it stands for.
+        checked = {
+            "lr": lr,
+            "batch_size": batch_size,
+            "momentum": momentum,
+            "weight_decay": weight_decay,
+            "betas": betas,
+            "gamma": gamma,
+            "decay_steps": decay_steps,
+            "min_lr": min_lr,
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
     def lr_at(self, step: int) -> float:
         """Learning rate at ``step`` iterations after the strategy began."""
@@ -143,12 +159,48 @@ class LearningStrategy:
                 f"unknown learning strategy settings {sorted(unknown)}; "
                 f"known: {sorted(known)}"
             )
-        values = dict(data)
-        if "betas" in values:
-            values["betas"] = tuple(values["betas"])
-        return cls(**values)
+        return cls(**data)
 
 
-def _require(ok: bool, name: str, value: object, accepted: str) -> None:
-    if not ok:
-        raise ValueError(f"{name}={value!r} is not accepted; it must be {accepted}")
+def _number(
+    name: str, value: object, accepted: str, in_range: Callable[[float], bool]
+) -> float:
+    """``value`` as a float, if it is a finite real number that ``in_range`` takes."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(_refusal(name, value, accepted))
+    number = float(value)
+    if isinstance(value, bool) or not (math.isfinite(number) and in_range(number)):
+        raise ValueError(_refusal(name, value, accepted))
+    return number
+
+
+def _whole(name: str, value: object) -> int:
+    """``value`` as an int, if it is a whole number >= 1."""
+    accepted = "a whole number >= 1"
+    if not isinstance(value, numbers.Real):
+        raise TypeError(_refusal(name, value, accepted))
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(_refusal(name, value, accepted))
+    return int(value)
+
+
+def _betas(value: object) -> tuple[float, float]:
+    accepted = "two numbers in [0, 1), such as (0.9, 0.999)"
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise TypeError(_refusal("betas", value, accepted, wrong_type=True))
+    betas = tuple(value)
+    if len(betas) != 2:
+        raise ValueError(_refusal("betas", value, accepted))
+    first, second = (
+        _number(f"betas[{i}]", beta, "a number in [0, 1)", lambda x: 0 <= x < 1)
+        for i, beta in enumerate(betas)
+    )
+    return first, second
+
+
+def _refusal(name: str, value: object, accepted: str, wrong_type: bool = False) -> str:
+    message = f"{name}={value!r} is not accepted; it must be {accepted}"
+    # A bool is a number to Python but never a setting we mean: say so.
+    if wrong_type or isinstance(value, bool) or not isinstance(value, numbers.Real):
+        message += f", not a {type(value).__name__}"
+    return message
