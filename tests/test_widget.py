@@ -7,6 +7,7 @@ ipywidgets as it would in a notebook and is checked as JSON on the way out.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -19,7 +20,16 @@ import torch
 from comm.base_comm import BaseComm
 from torch import nn
 
-from jupyter_journey import EveryNIterations, Journey, Node, RunEnded, RunProgress
+from jupyter_journey import (
+    EveryNIterations,
+    Journey,
+    Node,
+    NodeAdded,
+    Position,
+    RunEnded,
+    RunProgress,
+    RunStarted,
+)
 from jupyter_journey.widget import JourneyWidget
 from jupyter_journey.widget import _widget as widget_module
 from jupyter_journey.widget._run_trait import RunTracker
@@ -134,6 +144,37 @@ def test_stop_from_the_page_stops_the_active_run(widget, journey):
     assert widget.run["nodes_done"] == len(nodes)
     assert widget.run["message"].startswith("last run stopped")
     assert widget.error == ""
+
+
+def test_nodes_count_as_they_arrive_when_no_progress_event_comes(journey, monkeypatch):
+    # The widget hears the journey without its progress events, as with nodes
+    # so quick that training never reports between them. A listener after the
+    # widget's makes each node take longer than the page's update interval.
+    monkeypatch.setattr(comm, "create_comm", lambda **kwargs: RecordingComm(**kwargs))
+    subscribe = journey.subscribe
+    monkeypatch.setattr(
+        journey,
+        "subscribe",
+        lambda listener: subscribe(
+            lambda event: None if isinstance(event, RunProgress) else listener(event)
+        ),
+    )
+    widget = JourneyWidget(journey)
+    journey.subscribe(
+        lambda event: time.sleep(0.4) if isinstance(event, NodeAdded) else None
+    )
+
+    nodes = journey.train(EveryNIterations(3), nodes=4).wait(RUN_TIMEOUT_S)
+    sent = widget.comm.updates("run")
+    widget.close()
+
+    running = [r for r in sent if r["state"] == "running"]
+    counted = [(r["nodes_done"], r["iteration"]) for r in running]
+    # Each count comes with the iteration of the node that made it.
+    assert counted[0] == (0, None)
+    assert counted[1:] == [(k, nodes[k - 1].iteration) for k in range(1, 5)]
+    assert widget.run["state"] == "idle"
+    assert widget.run["nodes_done"] == 4
 
 
 def test_stop_with_no_run_changes_nothing_and_says_so(widget, journey):
@@ -287,3 +328,46 @@ def test_progress_from_a_run_that_already_ended_is_ignored():
 
     assert [record["state"] for record in published] == ["idle"]
     assert tracker.record["iteration"] is None
+
+
+def run_node(node: Node, node_id: int, run_id: str | None, iteration: int) -> NodeAdded:
+    return NodeAdded(
+        dataclasses.replace(
+            node, id=node_id, run_id=run_id, position=Position(iteration=iteration)
+        )
+    )
+
+
+def test_nodes_of_the_active_run_count_once_and_others_not_at_all(journey):
+    published: list[dict[str, Any]] = []
+    tracker = RunTracker(published.append, interval=0.0)
+    start = journey.start_node
+    tracker.started(RunStarted("r", 1, None))
+
+    tracker.node_added(run_node(start, 2, "r", 10))
+    tracker.node_added(run_node(start, 2, "r", 10))
+    tracker.node_added(run_node(start, 3, "other", 99))
+    tracker.node_added(run_node(start, 4, None, 99))
+    tracker.node_added(run_node(start, 5, "r", 20))
+    # A progress event that lags behind the nodes does not lower the count.
+    tracker.progress(RunProgress("r", 21, 0, 1, 10, 0.5))
+
+    assert [(r["nodes_done"], r["iteration"]) for r in published] == [
+        (0, None),
+        (1, 10),
+        (1, 10),
+        (2, 20),
+        (2, 21),
+    ]
+
+
+def test_nodes_after_the_run_ended_change_nothing(journey):
+    published: list[dict[str, Any]] = []
+    tracker = RunTracker(published.append, interval=0.0)
+    tracker.started(RunStarted("r", 1, 2))
+    tracker.ended(RunEnded("r", "completed", 2))
+
+    tracker.node_added(run_node(journey.start_node, 2, "r", 10))
+
+    assert [r["state"] for r in published] == ["running", "idle"]
+    assert tracker.record["nodes_done"] == 2

@@ -4,6 +4,10 @@ Progress events come from the training thread several times a second; the
 page needs only a few updates a second, and never a stale last one. Starts and
 ends go out at once, progress at most every ``interval`` seconds, and the
 latest value always goes out in the end.
+
+Nodes count towards the run as they are saved, not only as progress events
+say: with nodes a tenth of a second apart, progress events can be rarer than
+nodes, and the count would stand still while the tree grows.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..events import RunEnded, RunProgress, RunStarted
+from ..events import NodeAdded, RunEnded, RunProgress, RunStarted
 from ..run import TrainingRun
 
 RunRecord = dict[str, Any]
@@ -64,6 +68,9 @@ class RunTracker:
         self._last_sent = -math.inf
         self._timer: threading.Timer | None = None
         self._dirty = False
+        # Ids of the active run's nodes seen so far: a node can reach the
+        # tracker twice (in a run adopted mid-way and as its own event).
+        self._run_nodes: set[int] = set()
 
     @property
     def record(self) -> RunRecord:
@@ -78,11 +85,14 @@ class RunTracker:
             # end after this, and a run that has ended is left alone.
             if run is None or run.done or self._record["run_id"] == run.run_id:
                 return
+            nodes = list(run.nodes)
+            self._run_nodes = {node.id for node in nodes}
             self._apply_locked(
                 {
                     "state": "stopping" if run.state == "stopping" else "running",
                     "run_id": run.run_id,
-                    "nodes_done": len(run.nodes),
+                    "nodes_done": len(self._run_nodes),
+                    "iteration": nodes[-1].position.iteration if nodes else None,
                 },
                 at_once=True,
             )
@@ -96,7 +106,9 @@ class RunTracker:
             parent_id=event.parent_id,
             nodes_target=event.nodes_target,
         )
-        self._change(record, at_once=True, replace=True)
+        with self._lock:
+            self._run_nodes = set()
+            self._apply_locked(record, at_once=True, replace=True)
 
     def progress(self, event: RunProgress) -> None:
         """Training advanced: sent when the interval allows."""
@@ -104,7 +116,6 @@ class RunTracker:
         changes: RunRecord = {
             "run_id": event.run_id,
             "iteration": event.iteration,
-            "nodes_done": event.nodes_done,
             "segment_done": event.segment_done,
             "segment_total": event.segment_total,
             # JSON has no NaN or infinity; a diverged loss shows as missing.
@@ -117,7 +128,31 @@ class RunTracker:
                 if self._record["run_id"] == event.run_id:
                     return
                 changes["state"] = "running"
-        self._change(changes, at_once=False)
+                self._run_nodes = set()
+            # Never below the nodes already counted as they arrived.
+            changes["nodes_done"] = max(event.nodes_done, len(self._run_nodes))
+            self._apply_locked(changes, at_once=False)
+
+    def node_added(self, event: NodeAdded) -> None:
+        """A node was saved: one more for its run, sent when the interval allows."""
+        node = event.node
+        with self._lock:
+            record = self._record
+            # Only the active run's nodes count; a node of no run (the start
+            # node) or of a run that has ended changes nothing.
+            if (
+                node.run_id is None
+                or record["state"] == "idle"
+                or record["run_id"] != node.run_id
+            ):
+                return
+            self._run_nodes.add(node.id)
+            iteration = record["iteration"]
+            changes: RunRecord = {
+                "nodes_done": max(record["nodes_done"] or 0, len(self._run_nodes)),
+                "iteration": max(iteration or 0, node.position.iteration),
+            }
+            self._apply_locked(changes, at_once=False)
 
     def stopping(self, message: str = "stopping after the current node") -> None:
         """A stop was asked for; the run ends at its next node."""

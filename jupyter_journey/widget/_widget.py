@@ -184,6 +184,7 @@ class JourneyWidget(anywidget.AnyWidget):
         try:
             if isinstance(event, NodeAdded):
                 self.send({"type": "node", "node": event.node.to_json()})
+                self._tracker.node_added(event)
             elif isinstance(event, RunStarted):
                 self._tracker.started(event)
             elif isinstance(event, RunProgress):
