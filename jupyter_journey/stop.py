@@ -2,11 +2,17 @@
 
 A condition looks at the progress made since the last node and says whether
 the next node is due. It is checked after every iteration.
+
+A condition's argument is checked when it is made: one that is not a number
+at all (a str, None) is a ``TypeError``; a number that is not accepted (a
+bool, a fraction where a whole number is due, infinity, NaN, or <= 0) is a
+``ValueError``.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -39,9 +45,23 @@ class StopCondition(Protocol):
 
 
 def _whole_number(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
-    return value
+    accepted = f"{name} must be a whole number >= 1"
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{accepted}, got {value!r} (a {type(value).__name__})")
+    whole = int(value) if isinstance(value, numbers.Integral) else 0
+    if isinstance(value, bool) or whole < 1:
+        raise ValueError(f"{accepted}, got {value!r}")
+    return whole
+
+
+def _seconds(name: str, value: object) -> float:
+    accepted = f"{name} must be a finite number of seconds > 0"
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{accepted}, got {value!r} (a {type(value).__name__})")
+    seconds = float(value)
+    if isinstance(value, bool) or not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{accepted}, got {value!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -51,7 +71,7 @@ class EveryNIterations:
     n: int
 
     def __post_init__(self) -> None:
-        _whole_number("EveryNIterations n", self.n)
+        object.__setattr__(self, "n", _whole_number("EveryNIterations n", self.n))
 
     def reached(self, progress: SegmentProgress) -> bool:
         return progress.iterations >= self.n
@@ -70,7 +90,7 @@ class EveryNEpochs:
     n: int
 
     def __post_init__(self) -> None:
-        _whole_number("EveryNEpochs n", self.n)
+        object.__setattr__(self, "n", _whole_number("EveryNEpochs n", self.n))
 
     def reached(self, progress: SegmentProgress) -> bool:
         return progress.epochs >= self.n
@@ -89,10 +109,7 @@ class TimeBudget:
     seconds: float
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.seconds, int | float) and math.isfinite(self.seconds)):
-            raise ValueError(f"TimeBudget seconds must be finite, got {self.seconds!r}")
-        if self.seconds <= 0:
-            raise ValueError(f"TimeBudget seconds must be > 0, got {self.seconds!r}")
+        object.__setattr__(self, "seconds", _seconds("TimeBudget", self.seconds))
 
     def reached(self, progress: SegmentProgress) -> bool:
         return progress.seconds >= self.seconds
@@ -106,15 +123,23 @@ class TimeBudget:
 
 def stop_condition_from_json(data: dict[str, Any]) -> StopCondition:
     """Rebuild a stop condition from its ``to_json`` form."""
-    kinds: dict[str, Any] = {
-        "iterations": lambda d: EveryNIterations(d["n"]),
-        "epochs": lambda d: EveryNEpochs(d["n"]),
-        "seconds": lambda d: TimeBudget(d["seconds"]),
+    kinds: dict[str, tuple[str, Any]] = {
+        "iterations": ("n", EveryNIterations),
+        "epochs": ("n", EveryNEpochs),
+        "seconds": ("seconds", TimeBudget),
     }
+    if not isinstance(data, dict):
+        raise TypeError(
+            f"a stop condition's JSON is a dict such as "
+            f"{{'kind': 'iterations', 'n': 100}}, got {data!r}"
+        )
     kind = data.get("kind")
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         raise ValueError(
             f"stop condition kind {kind!r} is not known; use one of {sorted(kinds)}"
         )
-    condition: StopCondition = kinds[kind](data)
+    key, make = kinds[kind]
+    if key not in data:
+        raise ValueError(f"a {kind!r} stop condition needs {key!r}, got {data!r}")
+    condition: StopCondition = make(data[key])
     return condition
