@@ -8,19 +8,27 @@ keeps the reason as ``run.parent_reason``.
 Rules choose among trained nodes unless given ``candidates``. Ties are broken
 the same way every time: among equal figures, the node created first wins
 (then the lower id, for nodes saved within the same clock tick).
+
+A rule checks its arguments when it is made, so a mistake shows on the line
+that wrote it: an argument of the wrong kind is a ``TypeError``, a number out
+of range (or a bool, infinity, NaN) a ``ValueError``. What depends on the
+journey (whether a candidate exists, whether a case set's weights sum to more
+than 0 by the time the rule is applied) is checked when the rule chooses.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+from .cases import CaseSet
 from .node import Node
 
 if TYPE_CHECKING:
-    from .cases import CaseSet
     from .journey import Journey
 
 
@@ -74,6 +82,66 @@ def choose_parent(journey: Journey, rule: RuleLike) -> ParentChoice:
     return ParentChoice(journey.node(node.id), reason)
 
 
+def _checked_candidates(
+    rule: ParentRule, given: object
+) -> tuple[Node | int, ...] | None:
+    """``given`` as a tuple of nodes and plain int ids, or None; else an error."""
+    name = f"{type(rule).__name__} candidates"
+    if given is None:
+        return None
+    if isinstance(given, str | bytes | Node) or not isinstance(given, Iterable):
+        raise TypeError(
+            f"{name} must be a list of nodes or node ids, such as [2, 5], got {given!r}"
+        )
+    candidates = tuple(given)
+    wrong = [
+        c
+        for c in candidates
+        if not isinstance(c, Node)
+        and (isinstance(c, bool) or not isinstance(c, numbers.Integral))
+    ]
+    if wrong:
+        raise TypeError(
+            f"{name} must be nodes or node ids (int); {wrong[:5]!r} are neither"
+        )
+    if not candidates:
+        raise ValueError(f"{name} is empty; name at least one node")
+    return tuple(c if isinstance(c, Node) else int(c) for c in candidates)
+
+
+def _check_case_set(rule: ParentRule, case_set: object) -> None:
+    if not isinstance(case_set, CaseSet):
+        raise TypeError(
+            f"{type(rule).__name__} case_set must be a CaseSet, such as "
+            f"journey.case_set(), got {case_set!r}"
+        )
+
+
+def _number(
+    rule: ParentRule,
+    name: str,
+    value: object,
+    bounds: tuple[float, float] | None = None,
+) -> float:
+    """``value`` as a float, if a finite real number (not a bool) within bounds."""
+    accepted = "a finite number"
+    if bounds is not None:
+        accepted += f" in [{bounds[0]:g}, {bounds[1]:g}]"
+    refusal = f"{type(rule).__name__} {name} must be {accepted}, got {value!r}"
+    if not isinstance(value, numbers.Real):
+        raise TypeError(refusal)
+    number = float(value)
+    low, high = bounds if bounds is not None else (-math.inf, math.inf)
+    if isinstance(value, bool) or not (math.isfinite(number) and low <= number <= high):
+        raise ValueError(refusal)
+    return number
+
+
+def _set(rule: ParentRule, name: str, value: object) -> None:
+    # The rules are frozen dataclasses; checked values replace what was given.
+    object.__setattr__(rule, name, value)
+
+
 @dataclass(frozen=True)
 class HighestAccuracy(ParentRule):
     """The node with the highest test accuracy.
@@ -85,6 +153,9 @@ class HighestAccuracy(ParentRule):
     """
 
     candidates: Sequence[Node | int] | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "candidates", _checked_candidates(self, self.candidates))
 
     def choose(self, journey: Journey) -> ParentChoice:
         """The most accurate candidate; ties go to the earliest created."""
@@ -117,6 +188,10 @@ class HighestCaseAccuracy(ParentRule):
 
     case_set: CaseSet
     candidates: Sequence[Node | int] | None = None
+
+    def __post_init__(self) -> None:
+        _check_case_set(self, self.case_set)
+        _set(self, "candidates", _checked_candidates(self, self.candidates))
 
     def choose(self, journey: Journey) -> ParentChoice:
         """The candidate with the highest weighted case accuracy; ties: earliest."""
@@ -160,6 +235,11 @@ class HighestAccuracyAboveWeight(ParentRule):
     threshold: float = 1.0
     candidates: Sequence[Node | int] | None = None
 
+    def __post_init__(self) -> None:
+        _check_case_set(self, self.case_set)
+        _set(self, "threshold", _number(self, "threshold", self.threshold))
+        _set(self, "candidates", _checked_candidates(self, self.candidates))
+
     def choose(self, journey: Journey) -> ParentChoice:
         """The candidate most accurate on heavy case samples; ties: earliest."""
         heavy = sum(1 for sample in self.case_set if sample.weight > self.threshold)
@@ -198,6 +278,14 @@ class EarliestCreated(ParentRule):
 
     candidates: Sequence[Node | int]
 
+    def __post_init__(self) -> None:
+        if self.candidates is None:
+            raise TypeError(
+                "EarliestCreated needs candidates, the nodes or node ids to choose "
+                "among, such as EarliestCreated([2, 5]); got None"
+            )
+        _set(self, "candidates", _checked_candidates(self, self.candidates))
+
     def choose(self, journey: Journey) -> ParentChoice:
         """The candidate created first (the lower id on an equal time)."""
         nodes = _candidates(journey, self.candidates)
@@ -221,9 +309,9 @@ class StartNodeIfPoor(ParentRule):
     Parameters
     ----------
     all_below : float
-        Go back when no trained node reaches this accuracy.
+        Go back when no trained node reaches this accuracy; in [0, 1].
     mean_below : float
-        Go back when the trained nodes' mean accuracy is under this.
+        Go back when the trained nodes' mean accuracy is under this; in [0, 1].
     otherwise : ParentRule
         The rule that chooses when training has not gone badly;
         ``HighestAccuracy()`` by default.
@@ -232,6 +320,15 @@ class StartNodeIfPoor(ParentRule):
     all_below: float
     mean_below: float
     otherwise: ParentRule = HighestAccuracy()
+
+    def __post_init__(self) -> None:
+        for name in ("all_below", "mean_below"):
+            _set(self, name, _number(self, name, getattr(self, name), (0.0, 1.0)))
+        if not isinstance(self.otherwise, ParentRule):
+            raise TypeError(
+                "StartNodeIfPoor otherwise must be a ParentRule such as "
+                f"HighestAccuracy(), got {self.otherwise!r}"
+            )
 
     def choose(self, journey: Journey) -> ParentChoice:
         """The start node, or what ``otherwise`` picks, with the figures."""
@@ -277,8 +374,6 @@ def _candidates(journey: Journey, given: Sequence[Node | int] | None) -> list[No
             )
         return nodes
     nodes = [journey.node(n.id if isinstance(n, Node) else n) for n in given]
-    if not nodes:
-        raise ValueError("candidates is empty; name at least one node")
     return list({n.id: n for n in nodes}.values())
 
 

@@ -4,11 +4,14 @@ Rules that only read node info run on journeys built by hand from ``Node``
 records; the case-set rules evaluate real nodes of a small digits journey.
 """
 
+import math
+import re
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
-from jupyter_journey import EveryNIterations
+from jupyter_journey import EveryNIterations, TensorEncoder
 from jupyter_journey.cases import CaseSet
 from jupyter_journey.node import Node, Position, TestResult
 from jupyter_journey.parents import (
@@ -305,3 +308,104 @@ def test_a_parent_that_is_neither_node_nor_rule_is_refused(journey):
         journey.train(EveryNIterations(20), nodes=1, parent="best")
 
     assert len(journey.nodes()) == 1
+
+
+def small_case_set():
+    return CaseSet(["a", "b"], TensorEncoder([2]))
+
+
+@pytest.mark.parametrize("rule", [HighestCaseAccuracy, HighestAccuracyAboveWeight])
+@pytest.mark.parametrize("case_set", [None, [], "cases.csv"])
+def test_a_case_rule_refuses_what_is_not_a_case_set_when_made(rule, case_set):
+    refusal = rf"^{rule.__name__} case_set must be a CaseSet, .* got "
+    refusal += re.escape(repr(case_set))
+
+    with pytest.raises(TypeError, match=refusal):
+        rule(case_set)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda c: HighestAccuracy(c),
+        lambda c: HighestCaseAccuracy(small_case_set(), c),
+        lambda c: HighestAccuracyAboveWeight(small_case_set(), 1.0, c),
+        lambda c: EarliestCreated(c),
+    ],
+)
+@pytest.mark.parametrize(
+    ("candidates", "message"),
+    [
+        (5, r"must be a list of nodes or node ids, such as \[2, 5\], got 5"),
+        ("23", r"must be a list of nodes or node ids, such as \[2, 5\], got '23'"),
+        ([2, "3"], r"must be nodes or node ids \(int\); \['3'\] are neither"),
+        ([True], r"must be nodes or node ids \(int\); \[True\] are neither"),
+    ],
+)
+def test_candidates_of_the_wrong_kind_are_refused_when_made(make, candidates, message):
+    with pytest.raises(TypeError, match=message):
+        make(candidates)
+
+
+def test_earliest_created_without_candidates_says_what_it_needs():
+    with pytest.raises(TypeError, match=r"EarliestCreated needs candidates, .* None"):
+        EarliestCreated(None)
+
+
+def test_empty_candidates_are_refused_when_made():
+    with pytest.raises(ValueError, match="HighestAccuracy candidates is empty"):
+        HighestAccuracy([])
+
+
+def test_candidates_are_kept_as_given_when_made():
+    given = [3, np.int64(4)]
+    rule = HighestAccuracy(given)
+    given.append(5)
+
+    node, _ = choose_parent(journey_of(120, 180, 150, 100), rule)
+
+    assert rule.candidates == (3, 4)
+    assert type(rule.candidates[1]) is int
+    assert node.id == 3
+
+
+@pytest.mark.parametrize(
+    ("all_below", "mean_below", "error", "name"),
+    [
+        (math.nan, 0.5, ValueError, "all_below"),
+        (0.5, math.nan, ValueError, "mean_below"),
+        (math.inf, 0.5, ValueError, "all_below"),
+        (1.5, 0.5, ValueError, "all_below"),
+        (0.5, -0.1, ValueError, "mean_below"),
+        (True, 0.5, ValueError, "all_below"),
+        ("0.5", 0.5, TypeError, "all_below"),
+        (0.5, None, TypeError, "mean_below"),
+    ],
+)
+def test_start_node_if_poor_needs_thresholds_in_0_1(all_below, mean_below, error, name):
+    value = all_below if name == "all_below" else mean_below
+    refusal = rf"^StartNodeIfPoor {name} must be a finite number in \[0, 1\], got "
+
+    with pytest.raises(error, match=refusal + re.escape(repr(value))):
+        StartNodeIfPoor(all_below, mean_below)
+
+
+def test_start_node_if_poor_needs_a_rule_otherwise():
+    with pytest.raises(TypeError, match=r"otherwise must be a ParentRule.*'best'"):
+        StartNodeIfPoor(0.2, 0.3, otherwise="best")
+
+
+@pytest.mark.parametrize(
+    ("threshold", "error"),
+    [
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+        (True, ValueError),
+        ("2", TypeError),
+    ],
+)
+def test_a_weight_threshold_must_be_a_finite_number(threshold, error):
+    refusal = r"^HighestAccuracyAboveWeight threshold must be a finite number, got "
+
+    with pytest.raises(error, match=refusal + re.escape(repr(threshold))):
+        HighestAccuracyAboveWeight(small_case_set(), threshold)
