@@ -19,6 +19,7 @@ import json
 import math
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -444,8 +445,11 @@ class CaseSet:
 
         The input and label columns are required; labels are class names, or
         a ``ClassLabel`` column, whose names are used. A missing weight column
-        weighs every row 1. Provenance columns (see ``to_dataset``) are kept
-        where present; otherwise rows count as ``"uploaded"``. Ids are new.
+        weighs every row 1, but an empty cell (None, NaN, empty text) in a
+        weight column is refused, naming its row: it is more likely a slip
+        than a wish for weight 1. Provenance columns (see ``to_dataset``) are
+        kept where present; otherwise rows count as ``"uploaded"``. Ids are
+        new.
         """
         rows = case_files.table_rows(dataset, input_column, label_column, weight_column)
         return self._add(rows)
@@ -470,12 +474,17 @@ class CaseSet:
         """Add the rows of a CSV file, all or none; see ``add_dataset``.
 
         Every cell is read as text; inputs are parsed as JSON arrays when the
-        encoder takes numbers.
+        encoder takes numbers. A file that is empty, has only a header, or is
+        not a CSV file is a ``ValueError`` naming the path; so is a bad row,
+        named by its number (0 is the first row under the header).
         """
         numeric = input_column if isinstance(self.encoder, TensorEncoder) else None
         table = case_files.read_csv(path, numeric)
-        rows = case_files.table_rows(table, input_column, label_column, weight_column)
-        return self._add(rows)
+        with _naming_file(path):
+            rows = case_files.table_rows(
+                table, input_column, label_column, weight_column
+            )
+            return self._add(rows)
 
     def to_json(self, path: str | Path) -> None:
         """Write the samples as JSON lines, labels as names."""
@@ -489,10 +498,17 @@ class CaseSet:
         label_column: str = LABEL,
         weight_column: str = WEIGHT,
     ) -> list[int]:
-        """Add the rows of a JSON-lines file, all or none; see ``add_dataset``."""
+        """Add the rows of a JSON-lines file, all or none; see ``add_dataset``.
+
+        A file with no rows, or a line that is not a JSON object, is a
+        ``ValueError`` naming the path; so is a bad row, named by its number.
+        """
         table = case_files.read_json(path)
-        rows = case_files.table_rows(table, input_column, label_column, weight_column)
-        return self._add(rows)
+        with _naming_file(path):
+            rows = case_files.table_rows(
+                table, input_column, label_column, weight_column
+            )
+            return self._add(rows)
 
     def to_parquet(self, path: str | Path) -> None:
         """Write the samples to a Parquet file, labels as names."""
@@ -506,10 +522,17 @@ class CaseSet:
         label_column: str = LABEL,
         weight_column: str = WEIGHT,
     ) -> list[int]:
-        """Add the rows of a Parquet file, all or none; see ``add_dataset``."""
+        """Add the rows of a Parquet file, all or none; see ``add_dataset``.
+
+        A file that is not Parquet, or holds no rows, is a ``ValueError``
+        naming the path; so is a bad row, named by its number.
+        """
         table = case_files.read_parquet(path)
-        rows = case_files.table_rows(table, input_column, label_column, weight_column)
-        return self._add(rows)
+        with _naming_file(path):
+            rows = case_files.table_rows(
+                table, input_column, label_column, weight_column
+            )
+            return self._add(rows)
 
     def _add(
         self, records: Sequence[dict[str, Any]], numbered: bool = True
@@ -660,6 +683,17 @@ class CaseSet:
         )
 
 
+@contextmanager
+def _naming_file(path: str | Path) -> Iterator[None]:
+    """Put the file's path in front of a row's error, so it says where to look."""
+    try:
+        yield
+    except (TypeError, ValueError) as error:
+        if type(error) not in (TypeError, ValueError):
+            raise
+        raise type(error)(f"{path}, {error}") from None
+
+
 def _test_input_keys(data: LabelledData) -> dict[bytes, int]:
     """Each test sample's input key, mapped to its index in the test split."""
     values: Sequence[np.ndarray | str]
@@ -691,6 +725,11 @@ def _is_empty(value: Any) -> bool:
 
 
 def _weight(value: Any) -> float:
+    if not case_files.is_present(value):
+        raise ValueError(
+            f"weight is empty ({value!r}); use a finite number >= 0 (a table "
+            "without a weight column weighs every row 1)"
+        )
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             value = float(value)

@@ -3,8 +3,10 @@
 import hashlib
 import json
 import math
+import re
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import torch
@@ -491,3 +493,185 @@ def test_a_table_holds_labels_and_predictions_alike(cases, trained):
     assert table.features["predicted"] == table.features["label"]
     frame = table.to_pandas()
     assert (frame["predicted"] != frame["label"]).all()
+
+
+def two_classes():
+    """A small case set holding one sample, to show that bad input adds none."""
+    cases = CaseSet(["a", "b"], TensorEncoder([2]))
+    cases.add([0.5, 1.0], "a")
+    return cases
+
+
+def parquet_bytes(tmp_path, **columns):
+    path = tmp_path / "made.parquet"
+    pq.write_table(pa.table(columns), path)
+    return path.read_bytes()
+
+
+def refuse_file(cases, path, read, message, error=ValueError):
+    """Reading ``path`` raises, naming it first; the set keeps what it held."""
+    before = cases.records()
+
+    with pytest.raises(error, match="^" + re.escape(str(path)) + message):
+        getattr(cases, read)(path)
+
+    assert cases.records() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", r" is empty; a case set CSV has a header row naming its columns"),
+        (b"\n\n", r" is empty"),
+        (b"input,label,weight\n", r" has no rows, only the header \['input', 'lab"),
+        (bytes(range(256)), r" is not a CSV file: it holds binary data"),
+        (b"input,label\n\xff,a\n", r" is not a CSV file: byte 0xff at position 12 "),
+        (b'{"input": [1, 2], "label": "a"}\n', r" is not a CSV file: .* add_json"),
+        (b'input,label,label\n"[1, 2]",a,b\n', r" names column\(s\) \['label'\] mo"),
+    ],
+)
+def test_a_csv_file_that_cannot_be_read_is_refused_naming_it(
+    tmp_path, content, message
+):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(content)
+
+    refuse_file(two_classes(), path, "add_csv", message)
+
+
+def test_a_parquet_file_read_as_csv_says_to_read_it_as_parquet(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(parquet_bytes(tmp_path, input=[[1.0, 2.0]], label=["a"]))
+
+    refuse_file(two_classes(), path, "add_csv", r" is not a CSV file: .* add_parquet")
+
+
+def test_a_csv_file_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b'\xef\xbb\xbfinput,label,weight\n"[1, 2]",b,2\n')
+    cases = two_classes()
+
+    cases.add_csv(path)
+
+    assert [(s.input.tolist(), s.label, s.weight) for s in cases][1:] == [
+        ([1.0, 2.0], "b", 2.0)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", r" has no rows; a JSON-lines case set file holds one JSON object"),
+        (b"\n  \n", r" has no rows"),
+        (b'{"input": [1, 2], "label": "a"}\nnot json\n', r" is not a JSON-lines .*2"),
+        (b'[{"input": [1, 2], "label": "a"}]\n', r" .* line 1 is a list, not a JSON"),
+        (b"{}\n", r", line 1: the JSON object is empty"),
+        (b"\x89PNG\r\n\x1a\n\0\0", r" is not a JSON-lines file: it holds binary data"),
+        (b"PAR1....PAR1", r" is not a JSON-lines file: it is a Parquet file"),
+    ],
+)
+def test_a_json_lines_file_that_cannot_be_read_is_refused_naming_it(
+    tmp_path, content, message
+):
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(content)
+
+    refuse_file(two_classes(), path, "add_json", message)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", r" is empty; a Parquet file was expected"),
+        (b"input,label\n[1, 2],a\n", r" is not a Parquet file: it lacks Parquet's"),
+        (b"PAR1" + b"garbage" * 10 + b"PAR1", r" is not a readable Parquet file: "),
+    ],
+)
+def test_a_file_that_is_not_parquet_is_refused_naming_it_without_log_noise(
+    tmp_path, capfd, content, message
+):
+    path = tmp_path / "cases.parquet"
+    path.write_bytes(content)
+
+    refuse_file(two_classes(), path, "add_parquet", message)
+
+    assert capfd.readouterr().err == ""
+
+
+def test_a_parquet_file_without_rows_is_refused(tmp_path):
+    path = tmp_path / "cases.parquet"
+    path.write_bytes(
+        parquet_bytes(
+            tmp_path,
+            input=pa.array([], pa.list_(pa.float32())),
+            label=pa.array([], pa.string()),
+        )
+    )
+
+    refuse_file(two_classes(), path, "add_parquet", r" has no rows")
+
+
+def test_a_path_that_is_not_a_file_is_refused(tmp_path):
+    cases = two_classes()
+
+    with pytest.raises(TypeError, match=r"path must be a str or Path, got 123"):
+        cases.add_csv(123)
+    with pytest.raises(FileNotFoundError, match=r" is a folder; name a case set file"):
+        cases.add_json(tmp_path)
+    assert len(cases) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("cases.csv", b'input,label,weight\n"[1, 2]",a,2\n"[1, 3]",b,\n'),
+        (
+            "cases.jsonl",
+            b'{"input": [1, 2], "label": "a", "weight": 2}\n'
+            b'{"input": [1, 3], "label": "b"}\n',
+        ),
+        ("cases.parquet", None),
+    ],
+)
+def test_an_empty_cell_in_a_weight_column_is_refused_naming_its_row(
+    tmp_path, name, content
+):
+    path = tmp_path / name
+    if content is None:
+        content = parquet_bytes(
+            tmp_path, input=[[1.0, 2.0], [1.0, 3.0]], label=["a", "b"], weight=[2, None]
+        )
+    path.write_bytes(content)
+    read = {"csv": "add_csv", "jsonl": "add_json", "parquet": "add_parquet"}
+
+    refuse_file(two_classes(), path, read[path.suffix[1:]], r", row 1: weight is empty")
+
+
+def test_an_empty_weight_in_a_dataset_is_refused_naming_its_row():
+    table = Dataset.from_dict(
+        {"input": [[1.0, 2.0], [1.0, 3.0]], "label": ["a", "b"], "weight": [1.0, None]}
+    )
+    cases = two_classes()
+
+    with pytest.raises(ValueError, match=r"^row 1: weight is empty \(None\)"):
+        cases.add_dataset(table)
+
+    assert len(cases) == 1
+
+
+def test_a_bad_row_in_a_file_names_the_file_and_the_row(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text('input,label,weight\n"[1, 2]",a,2\n"[1, 3]",c,1\n')
+
+    refuse_file(two_classes(), path, "add_csv", r", row 1: label 'c' is not a class")
+
+
+def test_a_warning_from_a_file_points_at_the_line_that_read_it(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text('input,label\n"[0.5, 1.0]",b\n')
+    cases = two_classes()
+
+    with pytest.warns(DuplicateSampleWarning) as caught:
+        cases.add_csv(path)
+
+    assert caught[0].filename == __file__
