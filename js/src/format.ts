@@ -1,10 +1,12 @@
 /**
- * How numbers, times and identities read in the widget.
+ * How numbers, times, identities and a node's caveats read in the widget.
  *
  * Accuracies use `formatFixed`, which gives the same text as Python's
  * `f"{x:.Nf}"`, so a test can compare what the page shows with the stored
  * value formatted in Python.
  */
+
+import type { JourneyNode } from "./types";
 
 /** Placeholder for a value that does not exist (no test samples, no parent). */
 export const MISSING = "—";
@@ -153,7 +155,8 @@ export function formatRecord(
 
 /**
  * A stop condition in words: "every 100 iterations", "every 2 epochs",
- * "every 30.0 s", "start (untrained)"; anything else as its record.
+ * "every 30.0 s", "start (untrained)", "stopped by hand (was: every 100
+ * iterations)"; anything else as its record.
  */
 export function formatStop(
 	stop: Record<string, unknown> | null | undefined,
@@ -161,6 +164,14 @@ export function formatStop(
 	const kind = stop?.kind;
 	if (kind === "start") {
 		return "start (untrained)";
+	}
+	if (kind === "manual") {
+		// The training side records a stop asked for mid-segment as
+		// {"kind": "manual", "then": <the condition that was in force>}.
+		const then = stop?.then;
+		return isRecord(then)
+			? `stopped by hand (was: ${formatStop(then)})`
+			: "stopped by hand";
 	}
 	if (
 		(kind === "iterations" || kind === "epochs") &&
@@ -172,6 +183,49 @@ export function formatStop(
 		return `every ${formatSeconds(stop.seconds)}`;
 	}
 	return formatRecord(stop);
+}
+
+/** Whether a node was cut by a stop asked for by hand, not by its condition. */
+export function isStoppedByHand(node: JourneyNode): boolean {
+	return node.stop?.kind === "manual";
+}
+
+/** A node that trained on test samples, and its accuracy on the others. */
+export interface Leakage {
+	/** Test samples the node was also trained on, as case samples. */
+	overlap: number;
+	heldOutAccuracy: number | null;
+	heldOutN: number;
+}
+
+/** The node's leakage of test samples into training, or null when none. */
+export function leakageOf(node: JourneyNode): Leakage | null {
+	const cases = node.test.case;
+	const overlap = cases?.test_overlap ?? 0;
+	if (!cases || overlap <= 0) {
+		return null;
+	}
+	return {
+		overlap,
+		heldOutAccuracy: cases.held_out_accuracy ?? null,
+		heldOutN: cases.held_out_n ?? 0,
+	};
+}
+
+/**
+ * Leakage in words: "trained on 12 test samples; held-out accuracy 0.9312
+ * (n = 348)".
+ */
+export function formatLeakage(leakage: Leakage): string {
+	const { overlap, heldOutAccuracy, heldOutN } = leakage;
+	return (
+		`trained on ${formatCount(overlap)} test sample${overlap === 1 ? "" : "s"}; ` +
+		`held-out accuracy ${formatAccuracy(heldOutAccuracy)} (n = ${formatCount(heldOutN)})`
+	);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function pad2(n: number): string {

@@ -7,6 +7,10 @@
  * `[data-field="accuracy"]`, reads exactly as Python's `f"{accuracy:.4f}"`
  * (see `formatFixed`), or "—" when the node has no test samples.
  *
+ * A node trained on test samples has its leakage spelled out next to the
+ * accuracy, in `[data-field="leakage"]`, with the accuracy on the other test
+ * samples.
+ *
  * The two charts are made once per view, on the first node shown, and then
  * updated in place with `Plotly.react`.
  */
@@ -19,10 +23,12 @@ import {
 	formatDelta,
 	formatFlops,
 	formatInterval,
+	formatLeakage,
 	formatRecord,
 	formatSeconds,
 	formatStop,
 	formatTime,
+	leakageOf,
 	MISSING,
 	shortId,
 } from "./format";
@@ -111,6 +117,15 @@ export class Inspector {
 	#testCount = html("span", { "data-field": "test-n" });
 	#parentAccuracy = html("span", { "data-field": "parent-accuracy" });
 	#delta = html("span", { class: "jj-delta", "data-field": "accuracy-delta" });
+	#leakMark = html("span", { class: "jj-leak-mark", hidden: true }, "*");
+	#leakage = html("div", {
+		class: "jj-leakage",
+		"data-field": "leakage",
+		title:
+			"The node was trained on these test samples, so its accuracy on the " +
+			"test samples is no fair measure; the held-out accuracy is.",
+		hidden: true,
+	});
 	#fieldValues = new Map<string, HTMLElement>();
 	#perClassBody = html("tbody");
 	#cases = html("div", { class: "jj-cases", hidden: true });
@@ -125,6 +140,7 @@ export class Inspector {
 		headline.append(
 			html("span", { class: "jj-muted" }, "accuracy "),
 			this.#accuracy,
+			this.#leakMark,
 			html("span", { class: "jj-muted" }, " 95% Wilson "),
 			this.#interval,
 			html("span", { class: "jj-muted" }, " n = "),
@@ -157,7 +173,7 @@ export class Inspector {
 		charts.append(this.#confusionChart, this.#perClassChart);
 		const columns = html("div", { class: "jj-inspector-columns" });
 		columns.append(details, charts);
-		this.element.append(this.#title, headline, columns);
+		this.element.append(this.#title, headline, this.#leakage, columns);
 	}
 
 	/** Shows `node`, or hides the inspector when there is none. */
@@ -181,6 +197,10 @@ export class Inspector {
 			node.test.accuracy,
 			parent?.test.accuracy,
 		);
+		const leakage = leakageOf(node);
+		this.#leakMark.hidden = !leakage;
+		this.#leakage.hidden = !leakage;
+		this.#leakage.textContent = leakage ? `* ${formatLeakage(leakage)}` : "";
 		for (const field of FIELDS) {
 			const element = this.#fieldValues.get(field.key) as HTMLElement;
 			element.textContent = field.value(node, parent);

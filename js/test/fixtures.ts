@@ -20,7 +20,7 @@ export function makeNode(
 		dataset_id: "sha256:0123456789abcdef",
 		case_set_id: null,
 		strategy: { optimizer: "sgd", lr: 0.1 },
-		stop: { kind: "every_n_iterations", n: 100 },
+		stop: { kind: "iterations", n: 100 },
 		test: {
 			n: 360,
 			correct: 300 + id,
@@ -44,4 +44,11 @@ export function makeNode(
 		run_id: "run-1",
 		...overrides,
 	};
+}
+
+/** The stop record of a node stopped by hand while `then` was in force. */
+export function stoppedByHand(
+	then?: Record<string, unknown>,
+): Record<string, unknown> {
+	return then === undefined ? { kind: "manual" } : { kind: "manual", then };
 }

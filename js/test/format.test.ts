@@ -6,13 +6,17 @@ import {
 	formatFixed,
 	formatFlops,
 	formatInterval,
+	formatLeakage,
 	formatRecord,
 	formatSeconds,
 	formatStop,
 	formatTime,
+	isStoppedByHand,
+	leakageOf,
 	parseTime,
 	shortId,
 } from "../src/format";
+import { makeNode, stoppedByHand } from "./fixtures";
 
 describe("formatFixed matches Python's f-string", () => {
 	// Expected values printed by Python: f"{x:.4f}" (and .3f, .0f).
@@ -91,6 +95,75 @@ describe("formatting", () => {
 		expect(formatStop({ kind: "start" })).toBe("start (untrained)");
 		expect(formatStop({ kind: "plateau", patience: 3 })).toBe(
 			"kind=plateau, patience=3",
+		);
+	});
+});
+
+describe("a node stopped by hand", () => {
+	const manual = stoppedByHand({ kind: "iterations", n: 100 });
+
+	it("reads as stopped by hand, with the condition it interrupted", () => {
+		expect(formatStop(manual)).toBe(
+			"stopped by hand (was: every 100 iterations)",
+		);
+		expect(formatStop(stoppedByHand({ kind: "epochs", n: 2 }))).toBe(
+			"stopped by hand (was: every 2 epochs)",
+		);
+		expect(formatStop(stoppedByHand())).toBe("stopped by hand");
+	});
+
+	it("is told apart from a node its condition cut", () => {
+		expect(isStoppedByHand(makeNode(2, 1, { stop: manual }))).toBe(true);
+		expect(isStoppedByHand(makeNode(2, 1))).toBe(false);
+	});
+});
+
+describe("leakage of test samples", () => {
+	const cases = {
+		n: 20,
+		weighted_accuracy: 0.9,
+		effective_n: 20,
+		interval: null,
+		threshold: 1,
+		above_threshold_accuracy: null,
+		above_threshold_n: 0,
+	};
+	const withCases = (extra: object) => {
+		const node = makeNode(3, 2);
+		return makeNode(3, 2, {
+			test: { ...node.test, case: { ...cases, ...extra } },
+		});
+	};
+
+	it("is found where test samples were case samples, and said in words", () => {
+		const leakage = leakageOf(
+			withCases({ test_overlap: 1, held_out_accuracy: 0.5, held_out_n: 359 }),
+		);
+
+		expect(leakage).toEqual({
+			overlap: 1,
+			heldOutAccuracy: 0.5,
+			heldOutN: 359,
+		});
+		expect(leakage && formatLeakage(leakage)).toBe(
+			"trained on 1 test sample; held-out accuracy 0.5000 (n = 359)",
+		);
+	});
+
+	it("is absent without a case set, without overlap, or from older nodes", () => {
+		expect(leakageOf(makeNode(3, 2))).toBeNull();
+		expect(leakageOf(withCases({ test_overlap: 0 }))).toBeNull();
+		// Nodes saved before the overlap was recorded have no such field.
+		expect(leakageOf(withCases({}))).toBeNull();
+	});
+
+	it("says so when no test sample was held out", () => {
+		const leakage = leakageOf(
+			withCases({ test_overlap: 360, held_out_accuracy: null, held_out_n: 0 }),
+		);
+
+		expect(leakage && formatLeakage(leakage)).toBe(
+			"trained on 360 test samples; held-out accuracy — (n = 0)",
 		);
 	});
 });

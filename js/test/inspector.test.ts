@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { Inspector } from "../src/inspector";
 import { NodeStore } from "../src/node-store";
-import { makeNode } from "./fixtures";
+import { makeNode, stoppedByHand } from "./fixtures";
 
 // Plotly draws with browser APIs jsdom lacks; what it is asked to draw is
 // what matters here.
@@ -13,6 +13,22 @@ const plotly = vi.hoisted(() => ({
 vi.mock("plotly.js-cartesian-dist-min", () => ({ default: plotly }));
 
 const LABELS = ["zero", "one"];
+
+/** Case results of a node whose case set held `overlap` test samples. */
+function leakyCases(overlap: number) {
+	return {
+		n: 20,
+		weighted_accuracy: 0.9,
+		effective_n: 20,
+		interval: [0.7, 0.97] as [number, number],
+		threshold: 1,
+		above_threshold_accuracy: null,
+		above_threshold_n: 0,
+		test_overlap: overlap,
+		held_out_accuracy: 324 / 348,
+		held_out_n: 348,
+	};
+}
 
 function field(inspector: Inspector, name: string): string | null | undefined {
 	return inspector.element.querySelector(`[data-field="${name}"]`)?.textContent;
@@ -77,7 +93,7 @@ describe("Inspector", () => {
 
 		expect(field(inspector, "parent")).toBe("#1");
 		expect(field(inspector, "iteration")).toBe("200");
-		expect(field(inspector, "stop")).toBe("kind=every_n_iterations, n=100");
+		expect(field(inspector, "stop")).toBe("every 100 iterations");
 		expect(field(inspector, "samples")).toBe("3,200");
 		expect(field(inspector, "flops")).toBe("1.20 GFLOP");
 		expect(field(inspector, "device")).toBe("cpu");
@@ -148,6 +164,45 @@ describe("Inspector", () => {
 			inspector.element.querySelector(".jj-cases")?.hasAttribute("hidden"),
 		).toBe(true);
 		expect(field(inspector, "case-n")).toBeUndefined();
+	});
+
+	it("says in words that a node was stopped by hand", () => {
+		const node = makeNode(2, 1, {
+			stop: stoppedByHand({ kind: "iterations", n: 100 }),
+		});
+		const inspector = new Inspector(storeWith(node));
+
+		inspector.show(node);
+
+		expect(field(inspector, "stop")).toBe(
+			"stopped by hand (was: every 100 iterations)",
+		);
+	});
+
+	it("marks an accuracy inflated by test samples and gives the held-out one", () => {
+		const plain = makeNode(2, 1);
+		const leaky = makeNode(3, 2, {
+			test: { ...plain.test, case: leakyCases(12) },
+		});
+		const inspector = new Inspector(storeWith(plain, leaky));
+
+		inspector.show(leaky);
+		const shown = field(inspector, "leakage");
+		const marked = inspector.element.querySelector(".jj-leak-mark");
+		const markShown = marked?.hasAttribute("hidden") === false;
+		inspector.show(plain);
+
+		expect(shown).toBe(
+			"* trained on 12 test samples; held-out accuracy 0.9310 (n = 348)",
+		);
+		expect(markShown).toBe(true);
+		expect(field(inspector, "accuracy")).toBe("0.8389");
+		expect(marked?.hasAttribute("hidden")).toBe(true);
+		expect(
+			inspector.element
+				.querySelector('[data-field="leakage"]')
+				?.hasAttribute("hidden"),
+		).toBe(true);
 	});
 
 	it("hides itself when nothing is selected", () => {

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
 import { TreeView } from "../src/tree-view";
-import { makeNode } from "./fixtures";
+import { makeNode, stoppedByHand } from "./fixtures";
 
 // The selectors the browser tests rely on; see tree-view.ts.
 const TRAINED = 'g.jj-node[data-kind="trained"]';
@@ -68,5 +68,67 @@ describe("TreeView", () => {
 		svg.dispatchEvent(new MouseEvent("click", { bubbles: true }));
 
 		expect(onSelect.mock.calls).toEqual([[4]]);
+	});
+
+	it("marks a node stopped by hand with a square and says why in its title", () => {
+		const view = new TreeView(vi.fn());
+		view.draw(
+			[
+				makeNode(1, null),
+				makeNode(2, 1),
+				makeNode(3, 2, {
+					stop: stoppedByHand({ kind: "iterations", n: 100 }),
+				}),
+			],
+			null,
+		);
+
+		const stopped = [
+			...view.element.querySelectorAll('[data-stopped-by-hand="true"]'),
+		];
+		expect(stopped.map((g) => g.getAttribute("data-node-id"))).toEqual(["3"]);
+		expect(stopped[0]?.querySelector("rect.jj-stop-mark")).not.toBeNull();
+		expect(view.element.querySelectorAll(".jj-stop-mark")).toHaveLength(1);
+		expect(stopped[0]?.querySelector("title")?.textContent).toMatch(
+			/\nstopped by hand \(was: every 100 iterations\)$/,
+		);
+	});
+
+	it("stars the accuracy of a node trained on test samples", () => {
+		const plain = makeNode(2, 1);
+		const leaky = makeNode(3, 2, {
+			test: {
+				...makeNode(3, 2).test,
+				case: {
+					n: 20,
+					weighted_accuracy: 0.9,
+					effective_n: 20,
+					interval: null,
+					threshold: 1,
+					above_threshold_accuracy: null,
+					above_threshold_n: 0,
+					test_overlap: 12,
+					held_out_accuracy: 324 / 348,
+					held_out_n: 348,
+				},
+			},
+		});
+		const view = new TreeView(vi.fn());
+		view.draw([makeNode(1, null), plain, leaky], null);
+
+		const group = view.element.querySelector('[data-node-id="3"]');
+		expect(group?.getAttribute("data-leakage")).toBe("12");
+		expect(group?.querySelector(".jj-node-accuracy")?.textContent).toBe(
+			"0.842*",
+		);
+		expect(group?.querySelector("title")?.textContent).toMatch(
+			/accuracy 0\.8417\*\ntrained on 12 test samples; held-out accuracy 0\.9310 \(n = 348\)$/,
+		);
+		expect(view.element.querySelectorAll(".jj-leak-mark")).toHaveLength(1);
+		expect(
+			view.element
+				.querySelector('[data-node-id="2"]')
+				?.hasAttribute("data-leakage"),
+		).toBe(false);
 	});
 });
