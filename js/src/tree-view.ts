@@ -12,6 +12,7 @@
  */
 
 import { svg } from "./dom";
+import type { Point } from "./follow";
 import {
 	formatAccuracy,
 	formatLeakage,
@@ -20,7 +21,13 @@ import {
 	isStoppedByHand,
 	leakageOf,
 } from "./format";
-import { buildForest, layoutForest, linkPath, type PlacedNode } from "./tree";
+import {
+	buildForest,
+	layoutFor,
+	layoutForest,
+	linkPath,
+	type PlacedNode,
+} from "./tree";
 import type { JourneyNode } from "./types";
 
 const DOT_RADIUS = 9;
@@ -30,6 +37,7 @@ export class TreeView {
 	readonly element: SVGSVGElement;
 	#edges: SVGGElement;
 	#nodes: SVGGElement;
+	#positions = new Map<number, Point>();
 
 	constructor(onSelect: (id: number) => void) {
 		this.element = svg("svg", {
@@ -59,8 +67,11 @@ export class TreeView {
 	}
 
 	/** Draws `nodes` afresh, with `selected` highlighted. */
-	draw(nodes: Iterable<JourneyNode>, selected: number | null): void {
-		const layout = layoutForest(buildForest(nodes));
+	draw(nodes: readonly JourneyNode[], selected: number | null): void {
+		const layout = layoutForest(buildForest(nodes), layoutFor(nodes.length));
+		this.#positions = new Map(
+			layout.nodes.map((placed) => [placed.node.id, placed]),
+		);
 		// Room for the labels that stick out of the outermost dots.
 		this.element.setAttribute("width", String(layout.width + 40));
 		this.element.setAttribute("height", String(layout.height + 8));
@@ -80,6 +91,15 @@ export class TreeView {
 				drawNode(placed, placed.node.id === selected),
 			),
 		);
+	}
+
+	/** Where node `id` was last drawn, in the drawing's pixels; undefined if not. */
+	position(id: number | null | undefined): Point | undefined {
+		if (id === null || id === undefined) {
+			return undefined;
+		}
+		const placed = this.#positions.get(id);
+		return placed && { x: placed.x, y: placed.y };
 	}
 }
 

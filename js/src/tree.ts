@@ -85,6 +85,20 @@ export const DEFAULT_LAYOUT: LayoutOptions = {
 	margin: 36,
 };
 
+/** Narrower columns for long journeys: labels still clear their neighbours. */
+export const COMPACT_LAYOUT: LayoutOptions = {
+	...DEFAULT_LAYOUT,
+	columnWidth: 60,
+};
+
+/** From this many nodes on, the tree is drawn with `COMPACT_LAYOUT`. */
+export const COMPACT_FROM = 40;
+
+/** The spacing for a tree of `count` nodes. */
+export function layoutFor(count: number): LayoutOptions {
+	return count >= COMPACT_FROM ? COMPACT_LAYOUT : DEFAULT_LAYOUT;
+}
+
 interface LayoutDatum {
 	item: TreeItem | null;
 	children: LayoutDatum[];

@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
+import { COMPACT_FROM, COMPACT_LAYOUT, DEFAULT_LAYOUT } from "../src/tree";
 import { TreeView } from "../src/tree-view";
 import { makeNode, stoppedByHand } from "./fixtures";
 
@@ -130,5 +131,25 @@ describe("TreeView", () => {
 				.querySelector('[data-node-id="2"]')
 				?.hasAttribute("data-leakage"),
 		).toBe(false);
+	});
+
+	it("knows where each node is and narrows a long chain", () => {
+		const chain = Array.from({ length: COMPACT_FROM }, (_, i) =>
+			makeNode(i + 1, i === 0 ? null : i),
+		);
+		const view = new TreeView(vi.fn());
+
+		view.draw(chain.slice(0, 3), null);
+		const short = [view.position(2), view.position(3)];
+		view.draw(chain, null);
+
+		expect((short[1]?.x ?? 0) - (short[0]?.x ?? 0)).toBe(
+			DEFAULT_LAYOUT.columnWidth,
+		);
+		expect(
+			(view.position(COMPACT_FROM)?.x ?? 0) - (view.position(1)?.x ?? 0),
+		).toBe((COMPACT_FROM - 1) * COMPACT_LAYOUT.columnWidth);
+		expect(view.position(COMPACT_FROM + 1)).toBeUndefined();
+		expect(view.position(null)).toBeUndefined();
 	});
 });

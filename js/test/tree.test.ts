@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { buildForest, layoutForest, linkPath } from "../src/tree";
+import {
+	buildForest,
+	COMPACT_FROM,
+	COMPACT_LAYOUT,
+	DEFAULT_LAYOUT,
+	layoutFor,
+	layoutForest,
+	linkPath,
+} from "../src/tree";
 import { makeNode } from "./fixtures";
 
 describe("buildForest", () => {
@@ -104,5 +112,18 @@ describe("linkPath", () => {
 		).links;
 
 		expect(link && linkPath(link)).toBe("M10,10C60,10 60,10 110,10");
+	});
+});
+
+describe("layoutFor", () => {
+	it("narrows the columns of a long journey, not of a short one", () => {
+		expect(layoutFor(COMPACT_FROM - 1)).toBe(DEFAULT_LAYOUT);
+		expect(layoutFor(COMPACT_FROM)).toBe(COMPACT_LAYOUT);
+		expect(COMPACT_LAYOUT.columnWidth).toBeLessThan(DEFAULT_LAYOUT.columnWidth);
+	});
+
+	it("keeps columns wide enough for a label such as 0.973*", () => {
+		// Two labels of 6 characters at about 7 px each, with a gap between.
+		expect(COMPACT_LAYOUT.columnWidth).toBeGreaterThanOrEqual(6 * 7 + 10);
 	});
 });
