@@ -12,7 +12,8 @@
  * samples.
  *
  * The two charts are made once per view, on the first node shown, and then
- * updated in place with `Plotly.react`.
+ * updated in place with `Plotly.react`, in the colours of JupyterLab's theme
+ * (redrawn when the theme changes).
  */
 
 import Plotly, { type Trace } from "plotly.js-cartesian-dist-min";
@@ -33,10 +34,17 @@ import {
 	shortId,
 } from "./format";
 import type { NodeStore } from "./node-store";
+import {
+	confusionScale,
+	readTheme,
+	themedAxis,
+	themedLayout,
+	themedTitle,
+	watchTheme,
+} from "./plot-theme";
 import type { JourneyNode } from "./types";
 
 const PLOT_CONFIG = { displayModeBar: false, responsive: false };
-const PLOT_FONT = { family: "var(--jp-ui-font-family, sans-serif)", size: 11 };
 
 interface Field {
 	key: string;
@@ -131,10 +139,14 @@ export class Inspector {
 	#cases = html("div", { class: "jj-cases", hidden: true });
 	#confusionChart = html("div", { class: "jj-chart jj-confusion" });
 	#perClassChart = html("div", { class: "jj-chart jj-per-class" });
+	#shown: JourneyNode | undefined;
+	#unwatchTheme: () => void;
 
 	constructor(store: NodeStore) {
 		this.#store = store;
 		this.element = html("div", { class: "jj-inspector", hidden: true });
+		// The tables follow the theme through CSS; the charts need redrawing.
+		this.#unwatchTheme = watchTheme(() => this.show(this.#shown));
 
 		const headline = html("div", { class: "jj-headline" });
 		headline.append(
@@ -178,6 +190,7 @@ export class Inspector {
 
 	/** Shows `node`, or hides the inspector when there is none. */
 	show(node: JourneyNode | undefined): void {
+		this.#shown = node;
 		this.element.hidden = node === undefined;
 		this.element.dataset.nodeId = node ? String(node.id) : "";
 		if (!node) {
@@ -213,8 +226,9 @@ export class Inspector {
 		this.#drawCharts(node, parent, labels);
 	}
 
-	/** Frees plotly's listeners on the chart elements. */
+	/** Stops following the theme and frees plotly's listeners on the charts. */
 	dispose(): void {
+		this.#unwatchTheme();
 		Plotly.purge(this.#confusionChart);
 		Plotly.purge(this.#perClassChart);
 	}
@@ -265,18 +279,14 @@ export class Inspector {
 	): void {
 		const classes = labels.length;
 		const side = Math.min(480, Math.max(220, 120 + classes * 30));
+		const theme = readTheme(this.element);
 
 		const confusion: Trace = {
 			type: "heatmap",
 			z: node.test.confusion,
 			x: labels,
 			y: labels,
-			// Light for few samples, dark for many: explicit, since plotly's
-			// named scales run from dark to light.
-			colorscale: [
-				[0, "#f7fbff"],
-				[1, "#08306b"],
-			],
+			colorscale: confusionScale(theme),
 			showscale: false,
 			texttemplate: classes <= 20 ? "%{z}" : "",
 			hovertemplate:
@@ -286,23 +296,22 @@ export class Inspector {
 			this.#confusionChart,
 			[confusion],
 			{
-				title: { text: "Confusion matrix", font: { size: 12 } },
+				...themedLayout(theme),
+				title: themedTitle(theme, "Confusion matrix"),
 				width: side,
 				height: side,
 				margin: { l: 70, r: 10, t: 30, b: 60 },
-				font: PLOT_FONT,
-				xaxis: {
+				xaxis: themedAxis(theme, {
 					type: "category",
 					title: { text: "predicted" },
 					automargin: true,
-				},
-				yaxis: {
+				}),
+				yaxis: themedAxis(theme, {
 					type: "category",
 					title: { text: "true" },
 					autorange: "reversed",
 					automargin: true,
-				},
-				paper_bgcolor: "rgba(0,0,0,0)",
+				}),
 			},
 			PLOT_CONFIG,
 		);
@@ -332,18 +341,19 @@ export class Inspector {
 			this.#perClassChart,
 			traces,
 			{
-				title: { text: "Accuracy per class", font: { size: 12 } },
+				...themedLayout(theme),
+				title: themedTitle(theme, "Accuracy per class"),
 				width: Math.min(520, Math.max(260, 140 + classes * 36)),
 				height: 240,
 				margin: { l: 45, r: 10, t: 30, b: 50 },
-				font: PLOT_FONT,
 				barmode: "group",
-				xaxis: { type: "category", automargin: true },
-				yaxis: { range: [0, 1], title: { text: "accuracy" } },
+				xaxis: themedAxis(theme, { type: "category", automargin: true }),
+				yaxis: themedAxis(theme, {
+					range: [0, 1],
+					title: { text: "accuracy" },
+				}),
 				legend: { orientation: "h", y: -0.25 },
 				showlegend: parent !== undefined,
-				paper_bgcolor: "rgba(0,0,0,0)",
-				plot_bgcolor: "rgba(0,0,0,0)",
 			},
 			PLOT_CONFIG,
 		);

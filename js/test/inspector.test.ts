@@ -205,6 +205,58 @@ describe("Inspector", () => {
 		).toBe(true);
 	});
 
+	it("draws the charts in the theme's colours on a clear background", () => {
+		document.documentElement.style.setProperty(
+			"--jp-ui-font-color1",
+			"rgba(255, 255, 255, 1)",
+		);
+		document.documentElement.style.setProperty("--jp-layout-color0", "#111");
+		const node = makeNode(2, 1);
+		const inspector = new Inspector(storeWith(node));
+
+		inspector.show(node);
+		document.documentElement.style.removeProperty("--jp-ui-font-color1");
+		document.documentElement.style.removeProperty("--jp-layout-color0");
+
+		type Layout = Record<string, Record<string, unknown>>;
+		const layouts = plotly.react.mock.calls.map(
+			(call) => (call as unknown as [unknown, unknown, Layout])[2],
+		);
+		for (const layout of layouts) {
+			expect(layout.title?.font).toMatchObject({
+				color: "rgba(255, 255, 255, 1)",
+			});
+			expect(layout.font).toMatchObject({ color: "rgba(255, 255, 255, 1)" });
+			expect(layout.xaxis).toMatchObject({ color: "rgba(255, 255, 255, 1)" });
+			expect(layout.paper_bgcolor).toBe("rgba(0,0,0,0)");
+			expect(layout.plot_bgcolor).toBe("rgba(0,0,0,0)");
+		}
+		expect(layouts).toHaveLength(2);
+	});
+
+	it("redraws its charts when JupyterLab changes theme", async () => {
+		const node = makeNode(2, 1);
+		const inspector = new Inspector(storeWith(node));
+		inspector.show(node);
+		plotly.react.mockClear();
+
+		// Other tests' inspectors watch the theme too: count this one's charts.
+		const redraws = () =>
+			plotly.react.mock.calls.filter((call) =>
+				inspector.element.contains((call as unknown as [Node])[0]),
+			).length;
+
+		document.body.dataset.jpThemeLight = "false";
+		await Promise.resolve();
+		const redrawn = redraws();
+		inspector.dispose();
+		document.body.dataset.jpThemeLight = "true";
+		await Promise.resolve();
+
+		expect(redrawn).toBe(2);
+		expect(redraws()).toBe(2);
+	});
+
 	it("hides itself when nothing is selected", () => {
 		const inspector = new Inspector(new NodeStore());
 
