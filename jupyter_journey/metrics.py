@@ -79,9 +79,17 @@ def score_predictions(
     )
 
 
+def _scaled(weights: ArrayLike) -> np.ndarray:
+    # Ratios of weights are all that count here; dividing by the largest keeps
+    # sums of huge finite weights from overflowing to infinity.
+    w = np.asarray(weights, dtype=np.float64)
+    largest = w.max() if w.size else 0.0
+    return w / largest if largest > 0 else w
+
+
 def kish_effective_n(weights: ArrayLike) -> float:
     """Kish's effective sample size ``sum(w)**2 / sum(w**2)``; 0 for no weight."""
-    w = np.asarray(weights, dtype=np.float64)
+    w = _scaled(weights)
     total_sq = float((w * w).sum())
     return float(w.sum() ** 2 / total_sq) if total_sq > 0 else 0.0
 
@@ -92,7 +100,7 @@ def case_result(
     """Weighted accuracy on a case set and accuracy above a weight threshold."""
     truth = np.asarray(y_true, dtype=np.int64)
     hits = truth == np.asarray(y_pred, dtype=np.int64)
-    w = np.asarray(weights, dtype=np.float64)
+    w = _scaled(weights)
     total = float(w.sum())
     weighted = float(w[hits].sum() / total) if total > 0 else None
     effective_n = kish_effective_n(w)
@@ -101,7 +109,7 @@ def case_result(
         if weighted is not None
         else None
     )
-    heavy = w > threshold
+    heavy = np.asarray(weights, dtype=np.float64) > threshold
     heavy_n = int(heavy.sum())
     return CaseResult(
         n=int(truth.size),

@@ -78,6 +78,10 @@ class CaseTensors:
     )
 
 
+class TrainingDiverged(ArithmeticError):
+    """The parameters became NaN or infinite; the run ends without saving them."""
+
+
 def second_data_set(
     inputs: torch.Tensor,
     labels: torch.Tensor,
@@ -110,12 +114,18 @@ def sample_order(seed: int, epoch: int, size: int) -> torch.Tensor:
 def weighted_loss(
     logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor
 ) -> torch.Tensor | None:
-    """``sum(w * loss) / sum(w)`` over the batch; None when the weights sum to 0."""
-    total = weights.sum()
-    if total <= 0:
+    """``sum(w * loss) / sum(w)`` over the batch; None when the weights sum to 0.
+
+    Weights are scaled by their largest first, which leaves the value as it is
+    (and all-ones weights exactly as they are) but keeps huge finite weights
+    from overflowing the sums.
+    """
+    largest = weights.max() if weights.numel() else weights.new_zeros(())
+    if largest <= 0:
         return None
+    scaled = weights / largest
     losses = F.cross_entropy(logits, labels, reduction="none")
-    return (losses * weights).sum() / total
+    return (losses * scaled).sum() / scaled.sum()
 
 
 def predict(
@@ -268,10 +278,12 @@ class Trainer:
         size = len(self.data)
         inputs, labels, weights = self.data.inputs, self.data.labels, self.data.weights
         order = sample_order(self.seed, position.epoch, size)
+        # Progress is reported on a clock of its own, across nodes, so that runs
+        # whose nodes come faster than the interval still report.
+        last_report = time.perf_counter()
         while nodes is None or made < nodes:
             segment = SegmentProgress()
             wall, cpu = time.perf_counter(), time.process_time()
-            last_report = wall
             loss_value: float | None = None
             stopped = False
             while not self.stop.reached(segment):
@@ -315,6 +327,7 @@ class Trainer:
                     self._report(position, made, segment, loss_value)
             if segment.iterations == 0:
                 return
+            self._check_finite(parent, position)
             stop_record = (
                 {"kind": "manual", "then": self.stop.to_json()}
                 if stopped
@@ -326,6 +339,22 @@ class Trainer:
             made += 1
             if stopped:
                 return
+
+    def _check_finite(self, parent: Node, position: Position) -> None:
+        """Refuse to save a model whose parameters have become NaN or infinite."""
+        broken = [
+            name
+            for name, tensor in self.model.state_dict().items()
+            if tensor.is_floating_point() and not torch.isfinite(tensor).all()
+        ]
+        if broken:
+            raise TrainingDiverged(
+                f"training diverged between iteration {parent.iteration} (node "
+                f"#{parent.id}) and {position.iteration}: {', '.join(broken[:5])} "
+                "hold NaN or infinite values, so no node was saved. Train again "
+                f"from #{parent.id} with a lower learning rate, or check the "
+                "model's forward and the inputs"
+            )
 
     def _report(
         self,

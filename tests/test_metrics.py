@@ -5,6 +5,7 @@ import math
 import pytest
 
 from jupyter_journey.metrics import (
+    case_result,
     held_out_accuracy,
     kish_effective_n,
     mcnemar_exact,
@@ -114,3 +115,11 @@ def test_held_out_accuracy_leaves_out_the_excluded_samples():
     assert held_out_accuracy(truth, predicted, [1, 3]) == (1.0, 3)
     assert held_out_accuracy(truth, predicted, []) == (pytest.approx(3 / 5), 5)
     assert held_out_accuracy(truth, predicted, range(5)) == (None, 0)
+
+
+def test_case_results_hold_for_huge_finite_weights():
+    huge = case_result([0, 1, 1], [0, 1, 0], [1e308, 1e308, 0.0], threshold=1.0)
+
+    assert huge.weighted_accuracy == 1.0
+    assert huge.effective_n == pytest.approx(2.0)
+    assert huge.above_threshold_n == 2

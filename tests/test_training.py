@@ -169,3 +169,38 @@ def test_evaluation_leaves_training_mode_and_batchnorm_statistics_alone(digits):
 
     assert model.training
     assert_same_tensors(model.state_dict(), before)
+
+
+class Exploding(nn.Module):
+    """A model whose forward turns NaN once trained a little."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(64, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x.flatten(1)) * float("nan")
+
+
+def test_a_run_that_diverges_fails_without_saving_a_nan_node(tmp_path, digits):
+    journey = Journey.create(tmp_path / "nan", digits, Exploding, {})
+    before = journey.nodes()
+
+    run = journey.train(EveryNIterations(5), nodes=2)
+
+    with pytest.raises(RuntimeError, match="failed") as failure:
+        run.wait()
+    assert "diverged" in str(failure.value.__cause__)
+    assert journey.nodes() == before
+
+
+def test_huge_finite_weights_train_to_finite_parameters(journey):
+    cases = journey.case_set()
+    cases.add(torch.full((8, 8), 0.5).numpy(), "3", 1e38)
+    cases.add(torch.full((8, 8), 0.25).numpy(), "4", 1e38)
+
+    node = journey.train(EveryNIterations(5), nodes=1, case_set=cases).wait()[0]
+
+    for tensor in journey._store.tensors(node.id, "model.").values():
+        assert torch.isfinite(tensor).all()
+    assert node.test.case.effective_n == pytest.approx(2.0)
