@@ -76,6 +76,12 @@ class TextEncoder:
         cls, texts: Sequence[str], max_vocabulary: int = 20_000, max_tokens: int = 64
     ) -> TextEncoder:
         """A vocabulary of the ``max_vocabulary`` commonest words in ``texts``."""
+        for row, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise ValueError(
+                    f"text inputs must be strings; row {row} holds {text!r}. "
+                    "Drop or fill the rows without text first"
+                )
         counts = Counter(word for text in texts for word in TOKEN.findall(text.lower()))
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return cls([word for word, _ in ranked[:max_vocabulary]], max_tokens)
@@ -327,8 +333,15 @@ def _as_splits(
     if isinstance(dataset, DatasetDict):
         if set(dataset) >= {"train", "test"}:
             splits = DatasetDict(train=dataset["train"], test=dataset["test"])
-            for split in splits.values():
-                _check_label_column(split, label_column)
+            for name, split in splits.items():
+                _check_label_column(split, label_column, name)
+            train_names = splits["train"].features[label_column].names
+            test_names = splits["test"].features[label_column].names
+            if train_names != test_names:
+                raise ValueError(
+                    f"the splits name their classes differently: train {train_names}, "
+                    f"test {test_names}; cast both to one ClassLabel"
+                )
             return splits
         if set(dataset) != {"train"}:
             raise ValueError(
@@ -341,19 +354,29 @@ def _as_splits(
             "data must be a datasets.Dataset or DatasetDict, "
             f"got {type(dataset).__name__}"
         )
-    _check_label_column(dataset, label_column)
-    if not 0 < test_size < 1:
+    _check_label_column(dataset, label_column, "data")
+    if isinstance(test_size, bool) or not (
+        isinstance(test_size, float | int) and 0 < test_size < 1
+    ):
         raise ValueError(f"test_size must be between 0 and 1, got {test_size!r}")
     if len(dataset) < 2:
         raise ValueError(
             f"the data set has {len(dataset)} sample(s); it needs at least 2"
         )
-    return dataset.train_test_split(
-        test_size=test_size, stratify_by_column=label_column, seed=seed
-    )
+    try:
+        return dataset.train_test_split(
+            test_size=test_size, stratify_by_column=label_column, seed=seed
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"cannot hold out test_size={test_size} of {len(dataset)} samples "
+            f"stratified by {label_column!r}: {error}. Every class needs samples "
+            "on both sides: use a larger test_size, more samples, or pass a "
+            "DatasetDict with your own train and test splits"
+        ) from None
 
 
-def _check_label_column(dataset: Dataset, label_column: str) -> None:
+def _check_label_column(dataset: Dataset, label_column: str, name: str) -> None:
     if label_column not in dataset.column_names:
         raise ValueError(
             f"the data set has no label column {label_column!r}; its columns are "
@@ -364,6 +387,22 @@ def _check_label_column(dataset: Dataset, label_column: str) -> None:
         raise TypeError(
             f"label column {label_column!r} is {feature!r}, not a datasets.ClassLabel; "
             f"convert it with dataset.class_encode_column({label_column!r})"
+        )
+    if feature.num_classes < 2:
+        raise ValueError(
+            f"label column {label_column!r} names {feature.num_classes} class(es), "
+            f"{feature.names}; classification needs at least 2"
+        )
+    labels = np.asarray(
+        dataset.with_format("numpy", columns=[label_column])[:][label_column]
+    )
+    bad = labels[(labels < 0) | (labels >= feature.num_classes)]
+    outside = sorted(set(bad.tolist()))
+    if outside:
+        raise ValueError(
+            f"the {name!r} labels hold {outside[:5]}, not class ids "
+            f"0..{feature.num_classes - 1} (-1 means 'no label'); drop those rows "
+            f"first, e.g. dataset.filter(lambda row: row[{label_column!r}] >= 0)"
         )
 
 
