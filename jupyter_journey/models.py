@@ -4,12 +4,13 @@ A journey stores a model as a ``ModelSpec``: the import path of a
 ``torch.nn.Module`` subclass plus the keyword arguments (the structure
 parameters) it is built with. Parameter values live in each node's safetensors
 file. Opening a journey builds nothing; a model is built only to train or to
-load a node's parameters, and only from a class that is a ``torch.nn.Module``.
+load a node's parameters, only from a ``torch.nn.Module`` class, and only from
+a module this process has already imported: a journey's record never makes it
+import code.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -57,18 +58,22 @@ class ModelSpec:
         return cls(path, dict(hyperparameters))
 
     def resolve(self) -> type[nn.Module]:
-        """Import the class this spec names; it must be a ``torch.nn.Module``."""
+        """Find the class this spec names among the modules already imported.
+
+        A journey's record never makes this process import anything: a name
+        in someone else's journey could otherwise run whatever module of that
+        name lies on the path. Import the model's module first, or pass the
+        class to ``Journey.open(folder, model=...)``.
+        """
         module_name, _, qualname = self.factory.partition(":")
-        if module_name == "__main__":
-            module = sys.modules["__main__"]
-        else:
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError as error:
-                raise LookupError(
-                    f"cannot import model module {module_name!r} ({error}); install "
-                    "it, or pass the class with Journey.open(folder, model=...)"
-                ) from None
+        module = sys.modules.get(module_name)
+        if module is None:
+            raise LookupError(
+                f"this journey's model is {self.factory!r}, and module "
+                f"{module_name!r} is not imported; opening a journey never imports "
+                f"code it names. Run `import {module_name}` first if you trust it, "
+                "or pass the class with Journey.open(folder, model=...)"
+            )
         found: Any = module
         for part in qualname.split("."):
             found = getattr(found, part, None)
