@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     try:
         return demo_command(options.folder, options.nodes, options.every, options.news)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError) as error:
+    except (ValueError, TypeError, LookupError, OSError) as error:
         print(f"jupyter-journey: {error}", file=sys.stderr)
         return 2
 
@@ -69,9 +69,19 @@ def demo_command(folder: Path | None, nodes: int, every: int, news: Path | None)
                 bar.set_postfix(accuracy=f"{event.node.accuracy:.4f}")
 
         journey.subscribe(show)
-        journey.train(stop, nodes=nodes).wait()
+        run = journey.train(stop, nodes=nodes)
+        interrupted = False
+        try:
+            run.wait()
+        except KeyboardInterrupt:
+            # The interrupt asked the run to stop; let it save where it stands.
+            interrupted = True
+            run.wait()
 
     print(journey.tree_text())
+    if interrupted:
+        print("interrupted: the run saved a node where it stood", file=sys.stderr)
+        return 130
     return 0
 
 

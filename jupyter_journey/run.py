@@ -13,6 +13,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Literal
 
@@ -92,18 +93,31 @@ class TrainingRun:
         return self.state in ("completed", "stopped", "failed")
 
     def wait(self, timeout: float | None = None) -> list[Node]:
-        """Block until the run ends; return its nodes or raise what failed it."""
-        self._thread.join(timeout)
-        if self._thread.is_alive():
+        """Block until the run ends; return its nodes or raise what failed it.
+
+        Interrupting the wait (Ctrl-C, or the notebook's interrupt) stops the
+        run, as interrupting a training loop would.
+        """
+        # Wait on the run's own condition, not on Thread.join: a join that
+        # Ctrl-C interrupts can return later while the thread still runs
+        # (CPython 3.11), and the process then aborts in torch's thread pool
+        # as it exits.
+        with self._stop_on_interrupt(), self._changed:
+            ended = self._changed.wait_for(lambda: self.done, timeout)
+        if not ended:
             raise TimeoutError(f"run {self.run_id} still training after {timeout} s")
+        self._thread.join()  # the run has ended; its thread is finishing
         if self.error is not None:
             raise RuntimeError(f"training run {self.run_id} failed") from self.error
         return list(self.nodes)
 
     def __iter__(self) -> Iterator[Node]:
-        """Each node as soon as it is saved; ends with the run."""
+        """Each node as soon as it is saved; ends with the run.
+
+        Interrupting the loop while it waits for a node stops the run.
+        """
         for index in itertools.count():
-            with self._changed:
+            with self._changed, self._stop_on_interrupt():
                 self._changed.wait_for(partial(self._has_node_or_ended, index))
                 if len(self.nodes) <= index:
                     break
@@ -111,6 +125,14 @@ class TrainingRun:
             yield node
         if self.error is not None:
             raise RuntimeError(f"training run {self.run_id} failed") from self.error
+
+    @contextmanager
+    def _stop_on_interrupt(self) -> Iterator[None]:
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.stop()
+            raise
 
     def _has_node_or_ended(self, index: int) -> bool:
         return len(self.nodes) > index or self.done
