@@ -31,6 +31,7 @@ from .checkpoint import (
 from .compare import NodeComparison, compare_nodes
 from .data import LabelledData, TextEncoder, load_digits_data, load_from_source
 from .events import EventHub, Listener
+from .lock import TrainingLock
 from .metrics import score_predictions
 from .models import BagOfWordsClassifier, MLPClassifier, ModelSpec
 from .node import Compute, Node, Position
@@ -64,6 +65,7 @@ class Journey:
         self._hub = EventHub()
         self._run_lock = threading.Lock()
         self._active_run: TrainingRun | None = None
+        self._training_lock: TrainingLock | None = None
 
     @classmethod
     def create(
@@ -104,8 +106,13 @@ class Journey:
                 f"data must be a LabelledData (see LabelledData.from_dataset), "
                 f"got {type(data).__name__}"
             )
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+            raise ValueError(f"seed must be a whole number in [0, 2**63), got {seed!r}")
+        if hyperparameters is not None and not isinstance(hyperparameters, dict):
+            raise TypeError(
+                "hyperparameters must be a dict of keyword arguments for the model, "
+                f"got {hyperparameters!r}"
+            )
         strategy = strategy or LearningStrategy()
         if not isinstance(strategy, LearningStrategy):
             raise TypeError(f"strategy must be a LearningStrategy, got {strategy!r}")
@@ -154,8 +161,10 @@ class Journey:
 
         Reading nodes needs nothing else. To train, the journey needs its data
         (reloaded by itself for the digits and news loaders, else pass
-        ``data``) and its model class (imported by path, else pass ``model``).
-        Passed data must be the same content the journey was made with.
+        ``data``) and its model class: found by name among the modules this
+        process has imported (opening never imports anything), else pass
+        ``model``. Passed data must be the same content the journey was made
+        with.
         """
         store = JourneyStore.open(folder)
         journey = cls(store, None, model)
@@ -294,6 +303,16 @@ class Journey:
             raise ValueError(
                 f"weight_threshold must be a finite number, got {weight_threshold!r}"
             )
+        if isinstance(parent, type):
+            raise TypeError(
+                f"parent={parent.__name__} is a class; pass a rule made from it, "
+                f"such as {parent.__name__}()"
+            )
+        if case_set is not None and not isinstance(case_set, CaseSet):
+            raise TypeError(
+                f"case_set must be a CaseSet (see journey.case_set()), got {case_set!r}"
+            )
+        _device(device)
         reason = None
         if isinstance(parent, ParentRule) or callable(parent):
             parent, reason = choose_parent(self, parent)
@@ -313,28 +332,34 @@ class Journey:
                     f"run {self._active_run.run_id[:8]} is still training; stop it "
                     "with journey.active_run.stop() or wait for it to end"
                 )
-            trainer = Trainer(
-                store=self._store,
-                build_model=self._build_model,
-                parent=start_from,
-                data=training,
-                test=data.tensors("test"),
-                num_classes=len(self.label_names),
-                strategy=strategy,
-                stop=stop,
-                seed=self.seed,
-                device=_device(device),
-                run_id=uuid.uuid4().hex,
-                hub=self._hub,
-                cases=cases,
-                weight_threshold=float(weight_threshold),
-            )
-            if case_set is not None and cases is not None:
-                self._store.save_case_set(cases.identity, case_set.records())
+            lock = TrainingLock(self.folder)
+            lock.acquire()
+            try:
+                trainer = Trainer(
+                    store=self._store,
+                    build_model=self._build_model,
+                    parent=start_from,
+                    data=training,
+                    test=data.tensors("test"),
+                    num_classes=len(self.label_names),
+                    strategy=strategy,
+                    stop=stop,
+                    seed=self.seed,
+                    device=_device(device),
+                    run_id=uuid.uuid4().hex,
+                    hub=self._hub,
+                    cases=cases,
+                    weight_threshold=float(weight_threshold),
+                )
+                if case_set is not None and cases is not None:
+                    self._store.save_case_set(cases.identity, case_set.records())
+            except BaseException:
+                lock.release()
+                raise
             run = TrainingRun(
                 trainer, nodes, self._hub, on_node, self._run_ended, reason
             )
-            self._active_run = run
+            self._active_run, self._training_lock = run, lock
         return run.start()
 
     def load_model(self, node: Node | int) -> nn.Module:
@@ -383,7 +408,15 @@ class Journey:
         if parent is None:
             return self.latest_node
         if isinstance(parent, Node):
-            return self.node(parent.id)
+            stored = next((n for n in self.nodes() if n.id == parent.id), None)
+            if stored != parent:
+                created = parent.created_at.isoformat(timespec="seconds")
+                raise ValueError(
+                    f"node #{parent.id} (created {created}) is not a node of the "
+                    f"journey in {self.folder}; pass one of its own nodes or a node id"
+                )
+            assert stored is not None
+            return stored
         if isinstance(parent, int) and not isinstance(parent, bool):
             return self.node(parent)
         raise TypeError(
@@ -403,6 +436,9 @@ class Journey:
         with self._run_lock:
             if self._active_run is run:
                 self._active_run = None
+                if self._training_lock is not None:
+                    self._training_lock.release()
+                    self._training_lock = None
 
     def __repr__(self) -> str:
         nodes = self.nodes()
@@ -431,12 +467,18 @@ def _initial_model(spec: ModelSpec, model: type[nn.Module], seed: int) -> nn.Mod
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         try:
-            return spec.build(model)
-        except TypeError as error:
+            network = spec.build(model)
+        except Exception as error:  # any failure of the user's constructor
             raise ValueError(
                 f"could not build {spec.factory} with hyperparameters "
-                f"{spec.hyperparameters}: {error}"
+                f"{spec.hyperparameters}: {type(error).__name__}: {error}"
             ) from None
+    if not any(p.requires_grad for p in network.parameters()):
+        raise ValueError(
+            f"{spec.factory} has no trainable parameters (none, or all with "
+            "requires_grad=False); a journey needs something to train"
+        )
+    return network
 
 
 def _check_outputs(model: nn.Module, inputs: torch.Tensor, classes: int) -> None:
@@ -452,6 +494,11 @@ def _check_outputs(model: nn.Module, inputs: torch.Tensor, classes: int) -> None
             ) from None
         finally:
             model.train()
+    if not isinstance(logits, torch.Tensor):
+        raise ValueError(
+            f"the model's forward returns {type(logits).__name__}; it must return "
+            f"one tensor of logits, shape (batch, {classes})"
+        )
     if tuple(logits.shape) != (min(2, inputs.shape[0]), classes):
         raise ValueError(
             f"the model outputs shape {tuple(logits.shape[1:])} per sample; the data "
@@ -463,6 +510,15 @@ def _device(device: str | torch.device) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(device)
-    except RuntimeError as error:
-        raise ValueError(f"device {device!r} is not known to torch: {error}") from None
+        chosen = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(
+            f"device {device!r} is not known to torch ({error}); use 'auto', 'cpu' "
+            "or 'cuda'"
+        ) from None
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device {device!r} asks for a GPU, but torch sees none here; use "
+            "'auto' or 'cpu'"
+        )
+    return chosen

@@ -1,19 +1,27 @@
 """The journey from Python: create, train in the background, stop, reopen, bad input."""
 
+import subprocess
+import sys
 import threading
 
 import numpy as np
 import pytest
-from datasets import ClassLabel, Dataset, Features, Value
+import torch
+from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
+from torch import nn
 
 from jupyter_journey import (
     EveryNIterations,
+    HighestAccuracy,
     Journey,
     LabelledData,
+    MLPClassifier,
     NodeAdded,
     RunEnded,
+    RunProgress,
     TimeBudget,
 )
+from jupyter_journey.lock import JourneyBusyError
 from jupyter_journey.stop import EveryNEpochs
 
 
@@ -194,3 +202,200 @@ def test_tree_text_draws_a_branch_and_names_where_a_line_resumes(journey):
     assert lines[3].startswith("● #3 iteration 10")
     assert lines[3].endswith("(from #2)")
     assert f"accuracy {main[-1].accuracy:.4f}" in lines[4]
+
+
+def test_labels_outside_the_classes_are_refused_before_anything_is_written(tmp_path):
+    data = table([0, -1, 1, 0, 1, -1])
+
+    with pytest.raises(ValueError, match=r"hold \[-1\].*no label.*filter"):
+        LabelledData.from_dataset(data)
+
+
+def test_one_class_is_not_a_classification():
+    data = table([0, 0, 0, 0], ClassLabel(names=["only"]))
+
+    with pytest.raises(ValueError, match=r"1 class\(es\), \['only'\].*at least 2"):
+        LabelledData.from_dataset(data)
+
+
+def test_splits_that_name_their_classes_differently_are_refused():
+    train = table([0, 1, 0, 1])
+    test = table([0, 1], ClassLabel(names=["b", "a"]))
+
+    with pytest.raises(ValueError, match=r"train \['a', 'b'\], test \['b', 'a'\]"):
+        LabelledData.from_dataset(DatasetDict(train=train, test=test))
+
+
+def test_a_split_that_cannot_be_stratified_says_what_to_do():
+    data = table([0, 0, 0, 0, 0, 0, 0, 1])
+
+    with pytest.raises(ValueError, match="Every class needs samples on both sides"):
+        LabelledData.from_dataset(data, test_size=0.2)
+
+
+def test_text_without_a_value_is_named_by_row():
+    features = Features(
+        {"text": Value("string"), "label": ClassLabel(names=["a", "b"])}
+    )
+    data = Dataset.from_dict(
+        {"text": ["one", None, "three", "four"], "label": [0, 1, 0, 1]},
+        features=features,
+    )
+
+    with pytest.raises(ValueError, match="row 1 holds None"):
+        LabelledData.from_dataset(DatasetDict(train=data, test=data))
+
+
+def test_a_node_of_another_journey_is_not_a_parent(journey, tmp_path, digits):
+    other = Journey.create(tmp_path / "other", digits)
+    foreign = other.train(EveryNIterations(5), nodes=1).wait()[0]
+    before = listing(journey.folder)
+
+    with pytest.raises(ValueError, match=r"node #2 .* is not a node of the journey"):
+        journey.train(EveryNIterations(5), nodes=1, parent=foreign)
+
+    assert listing(journey.folder) == before
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"parent": HighestAccuracy}, TypeError, r"is a class; .*HighestAccuracy\(\)"),
+        ({"case_set": [1, 2]}, TypeError, "case_set must be a CaseSet"),
+        ({"device": "tpu9"}, ValueError, "not known to torch"),
+    ],
+)
+def test_train_names_a_bad_argument(journey, arguments, error, message):
+    with pytest.raises(error, match=message):
+        journey.train(EveryNIterations(5), nodes=1, **arguments)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="asks for a GPU that is absent")
+def test_asking_for_a_gpu_that_is_absent_says_so(journey):
+    with pytest.raises(ValueError, match="torch sees none here"):
+        journey.train(EveryNIterations(5), nodes=1, device="cuda")
+
+
+class TupleNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(64, 10)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = self.linear(x.flatten(1))
+        return logits, logits
+
+
+class FrozenNet(TupleNet):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear.requires_grad_(False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.linear(x.flatten(1))
+
+
+@pytest.mark.parametrize(
+    ("model", "hyperparameters", "message"),
+    [
+        (TupleNet, {}, "returns tuple; it must return one tensor"),
+        (FrozenNet, {}, "no trainable parameters"),
+        (
+            MLPClassifier,
+            {"in_features": 64, "classes": 10, "hidden": -5},
+            "could not build .*'hidden': -5}: RuntimeError",
+        ),
+        (MLPClassifier, [1], "hyperparameters must be a dict"),
+    ],
+)
+def test_a_model_that_cannot_train_is_refused_before_writing(
+    tmp_path, digits, model, hyperparameters, message
+):
+    with pytest.raises((TypeError, ValueError), match=message):
+        Journey.create(tmp_path / "j", digits, model, hyperparameters)
+
+    assert not (tmp_path / "j").exists()
+
+
+def test_a_seed_beyond_64_bits_is_refused(tmp_path, digits):
+    with pytest.raises(
+        ValueError, match=r"seed must be a whole number in \[0, 2\*\*63\)"
+    ):
+        Journey.create(tmp_path / "j", digits, seed=2**70)
+
+
+def test_two_journey_objects_cannot_train_one_folder_at_once(journey):
+    run = journey.train(EveryNIterations(10**9), nodes=None)
+    twin = Journey.open(journey.folder)
+
+    try:
+        with pytest.raises(JourneyBusyError, match="another run is training"):
+            twin.train(EveryNIterations(5), nodes=1)
+    finally:
+        run.stop()
+        run.wait(timeout=60)
+
+    assert twin.train(EveryNIterations(5), nodes=1).wait()
+
+
+HOLD_THE_LOCK = """
+import sys
+from jupyter_journey import EveryNIterations, Journey
+run = Journey.open(sys.argv[1]).train(EveryNIterations(10**9), nodes=None)
+print("training", flush=True)
+sys.stdin.readline()
+run.stop()
+run.wait()
+"""
+
+
+def test_another_process_cannot_train_the_folder_meanwhile(journey):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(journey.folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "training"
+        with pytest.raises(JourneyBusyError):
+            journey.train(EveryNIterations(5), nodes=1)
+    finally:
+        holder.communicate("stop\n", timeout=120)
+
+    assert journey.train(EveryNIterations(5), nodes=1).wait()
+
+
+def test_interrupting_a_wait_stops_the_run_with_a_whole_node(journey, monkeypatch):
+    progress = threading.Event()
+    journey.subscribe(lambda event: isinstance(event, RunProgress) and progress.set())
+    run = journey.train(EveryNIterations(10**9), nodes=None)
+    progress.wait(timeout=60)
+    calls = []
+
+    def interrupted_wait(predicate, timeout=None):
+        calls.append(timeout)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return original_wait(predicate, timeout)
+
+    original_wait = run._changed.wait_for
+    monkeypatch.setattr(run._changed, "wait_for", interrupted_wait)
+
+    with pytest.raises(KeyboardInterrupt):
+        run.wait()
+    nodes = run.wait(timeout=60)
+
+    assert run.state == "stopped"
+    assert [n.stop["kind"] for n in nodes] == ["manual"]
+
+
+def test_a_model_module_that_is_not_imported_is_never_imported(journey, monkeypatch):
+    reopened = Journey.open(journey.folder)
+    record = dict(reopened._meta["model"], factory="not_imported_anywhere:Net")
+    monkeypatch.setitem(reopened._meta, "model", record)
+
+    with pytest.raises(LookupError, match="never imports code it names"):
+        reopened.load_model(reopened.start_node)
+
+    assert "not_imported_anywhere" not in sys.modules
