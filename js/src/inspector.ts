@@ -140,13 +140,15 @@ export class Inspector {
 	#confusionChart = html("div", { class: "jj-chart jj-confusion" });
 	#perClassChart = html("div", { class: "jj-chart jj-per-class" });
 	#shown: JourneyNode | undefined;
+	/** What the inspector shows now: node, parent and label names. */
+	#shownKey: unknown[] = [];
 	#unwatchTheme: () => void;
 
 	constructor(store: NodeStore) {
 		this.#store = store;
 		this.element = html("div", { class: "jj-inspector", hidden: true });
 		// The tables follow the theme through CSS; the charts need redrawing.
-		this.#unwatchTheme = watchTheme(() => this.show(this.#shown));
+		this.#unwatchTheme = watchTheme(() => this.show(this.#shown, true));
 
 		const headline = html("div", { class: "jj-headline" });
 		headline.append(
@@ -188,15 +190,29 @@ export class Inspector {
 		this.element.append(this.#title, headline, this.#leakage, columns);
 	}
 
-	/** Shows `node`, or hides the inspector when there is none. */
-	show(node: JourneyNode | undefined): void {
+	/**
+	 * Shows `node`, or hides the inspector when there is none.
+	 *
+	 * The view calls this on every node that arrives; while the node, its
+	 * parent and the label names stay the same, nothing is redrawn (plotly
+	 * takes tens of milliseconds a chart, and a fast run brings dozens of
+	 * nodes a second). `force` redraws all the same, as for a new theme.
+	 */
+	show(node: JourneyNode | undefined, force = false): void {
 		this.#shown = node;
 		this.element.hidden = node === undefined;
 		this.element.dataset.nodeId = node ? String(node.id) : "";
 		if (!node) {
+			this.#shownKey = [];
 			return;
 		}
 		const parent = this.#store.get(node.parent_id);
+		const labels = this.#store.labelNames(node.test.per_class_n.length);
+		const key = [node, parent, labels.join("\u0000")];
+		if (!force && key.every((part, i) => part === this.#shownKey[i])) {
+			return;
+		}
+		this.#shownKey = key;
 
 		this.#title.textContent = `Node #${node.id} · ${node.kind}`;
 		this.#accuracy.textContent = formatAccuracy(node.test.accuracy);
@@ -220,7 +236,6 @@ export class Inspector {
 			element.title = field.title?.(node) ?? "";
 		}
 
-		const labels = this.#store.labelNames(node.test.per_class_n.length);
 		this.#perClassBody.replaceChildren(...perClassRows(node, parent, labels));
 		this.#showCases(node);
 		this.#drawCharts(node, parent, labels);

@@ -257,6 +257,23 @@ describe("Inspector", () => {
 		expect(redraws()).toBe(2);
 	});
 
+	it("redraws nothing while the same node and parent are shown again", () => {
+		const parent = makeNode(1, null);
+		const node = makeNode(2, 1);
+		const store = storeWith(node);
+		const inspector = new Inspector(store);
+
+		inspector.show(node);
+		inspector.show(node);
+		const once = plotly.react.mock.calls.length;
+		store.receive({ type: "node", node: parent });
+		inspector.show(node);
+
+		expect(once).toBe(2);
+		expect(plotly.react.mock.calls).toHaveLength(4);
+		expect(field(inspector, "parent-accuracy")).toBe("#1 0.8361");
+	});
+
 	it("hides itself when nothing is selected", () => {
 		const inspector = new Inspector(new NodeStore());
 
