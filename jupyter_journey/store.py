@@ -66,8 +66,24 @@ class JourneyStore:
 
     @classmethod
     def create(cls, folder: str | Path, meta: dict[str, Any]) -> JourneyStore:
-        """Make a new journey in ``folder``, which must be missing or empty."""
-        folder = Path(folder).expanduser().resolve()
+        """Make a new journey in ``folder``, which must be missing or empty.
+
+        Raises
+        ------
+        TypeError
+            If ``folder`` is not a str or path.
+        FileExistsError
+            If ``folder`` holds a journey or other files, or is a file.
+        NotADirectoryError
+            If a file stands where one of ``folder``'s parents would be.
+        """
+        folder = _folder(folder)
+        blocker = _file_in_the_way(folder)
+        if blocker is not None:
+            raise NotADirectoryError(
+                f"cannot create a journey in {folder}: {blocker} is a file, not a "
+                "folder; choose a folder path that does not pass through a file"
+            )
         if (folder / DATABASE).exists():
             raise FileExistsError(
                 f"{folder} already holds a journey; "
@@ -94,8 +110,16 @@ class JourneyStore:
 
     @classmethod
     def open(cls, folder: str | Path) -> JourneyStore:
-        """Open the journey in ``folder``; writes nothing, even on failure."""
-        folder = Path(folder).expanduser().resolve()
+        """Open the journey in ``folder``; writes nothing, even on failure.
+
+        Raises
+        ------
+        TypeError
+            If ``folder`` is not a str or path.
+        NotAJourneyError
+            If ``folder`` holds no journey database, or one of another format.
+        """
+        folder = _folder(folder)
         if not (folder / DATABASE).is_file():
             what = "does not exist" if not folder.exists() else f"has no {DATABASE}"
             raise NotAJourneyError(
@@ -256,6 +280,23 @@ def _node_from_row(row: sqlite3.Row) -> Node:
             "run_id": row["run_id"],
         }
     )
+
+
+def _folder(folder: object) -> Path:
+    if not isinstance(folder, str | os.PathLike):
+        raise TypeError(f"folder must be a str or path, got {folder!r}")
+    return Path(folder).expanduser().resolve()
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The file, if any, standing where one of ``folder``'s parents would be.
+
+    ``folder`` itself being a file is left to the "not an empty folder" check.
+    """
+    for place in [folder, *folder.parents]:
+        if place.exists():
+            return None if place.is_dir() or place == folder else place
+    return None
 
 
 def _write_tensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:

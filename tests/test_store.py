@@ -1,5 +1,6 @@
 """The journey folder: SQLite for node info, safetensors for tensors, no pickle."""
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -181,3 +182,27 @@ def count_nodes(folder):
             return db.execute("SELECT count(*) FROM nodes").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+@pytest.mark.parametrize("below", ["sub", "sub/deeper"])
+def test_creating_under_a_file_names_the_file_and_writes_nothing(
+    tmp_path, digits, below
+):
+    (tmp_path / "afile.txt").write_text("mine")
+
+    with pytest.raises(NotADirectoryError, match=r"afile.txt is a file, not a folder"):
+        Journey.create(tmp_path / "afile.txt" / below, digits)
+
+    assert listing(tmp_path) == ["afile.txt"]
+
+
+@pytest.mark.parametrize("folder", [123, None, b"journey"])
+def test_a_folder_that_is_not_a_str_or_path_is_refused(tmp_path, folder):
+    refusal = rf"^folder must be a str or path, got {re.escape(repr(folder))}$"
+
+    with pytest.raises(TypeError, match=refusal):
+        JourneyStore.open(folder)
+    with pytest.raises(TypeError, match=refusal):
+        JourneyStore.create(folder, {})
+    with pytest.raises(TypeError, match=refusal):
+        Journey.open(folder)
