@@ -4,6 +4,12 @@ Writes are crash-safe: a node's tensors go to a temporary file that is flushed
 and renamed, and only then is the node's row inserted, in one transaction. A
 node is therefore either whole or absent. Nothing is ever pickled, so opening
 someone else's journey reads data and runs none of their code.
+
+A folder damaged afterwards (a row edited by hand, a tensor file lost or cut
+short) is read as far as it can be: ``nodes()`` returns every readable node
+and warns of the others with a ``DamagedNodeWarning``, and reading a damaged
+node itself raises a ``DamagedNodeError`` naming the node, the file and what is
+wrong. Reading never deletes or rewrites anything.
 """
 
 from __future__ import annotations
@@ -11,15 +17,18 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from .node import Compute, Node, NodeKind, Position, TestResult
@@ -27,6 +36,13 @@ from .node import Compute, Node, NodeKind, Position, TestResult
 DATABASE = "journey.sqlite"
 NODES = "nodes"
 FORMAT = 1
+# The meta keys a journey reads, and the keys it reads inside them.
+REQUIRED_META: dict[str, tuple[str, ...]] = {
+    "name": (),
+    "model": ("factory",),
+    "data": ("source", "label_names", "identity"),
+    "seed": (),
+}
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,7 +70,42 @@ CREATE TABLE case_sets (
 
 
 class NotAJourneyError(FileNotFoundError):
-    """The folder holds no journey."""
+    """The folder holds no journey, or not a whole one (its meta lacks a key)."""
+
+
+class DamagedNodeError(ValueError):
+    """A node's saved record or tensors cannot be read whole.
+
+    A ``ValueError``, as the stored values are bad, not missing from the
+    journey: an unknown node id is a ``KeyError`` instead.
+
+    Attributes
+    ----------
+    node_id : int
+        The damaged node.
+    path : Path
+        The file that holds the damage: the journey database or the node's
+        tensor file.
+    problem : str
+        What is wrong with it.
+    """
+
+    def __init__(self, node_id: int, path: Path, problem: str) -> None:
+        super().__init__(
+            f"node {node_id} is damaged: {path}: {problem}; nothing was changed, "
+            "and the journey's other nodes can still be read"
+        )
+        self.node_id = node_id
+        self.path = path
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[DamagedNodeError], tuple[int, Path, str]]:
+        # Rebuilt from its three parts, not from the message, when copied.
+        return type(self), (self.node_id, self.path, self.problem)
+
+
+class DamagedNodeWarning(UserWarning):
+    """Some nodes could not be read and were left out of a listing."""
 
 
 class JourneyStore:
@@ -117,7 +168,8 @@ class JourneyStore:
         TypeError
             If ``folder`` is not a str or path.
         NotAJourneyError
-            If ``folder`` holds no journey database, or one of another format.
+            If ``folder`` holds no journey database, one of another format,
+            or one whose meta lacks a key a journey reads (named).
         """
         folder = _folder(folder)
         if not (folder / DATABASE).is_file():
@@ -127,16 +179,18 @@ class JourneyStore:
             )
         store = cls(folder)
         try:
-            version = store.meta().get("format")
+            meta = store.meta()
         except sqlite3.DatabaseError as error:
             raise NotAJourneyError(
                 f"{folder / DATABASE} is not a journey database: {error}"
             ) from None
+        version = meta.get("format")
         if version != FORMAT:
             raise NotAJourneyError(
                 f"{folder} holds journey format {version!r}; "
                 f"this version reads format {FORMAT}"
             )
+        _check_meta(store.database, meta)
         return store
 
     @contextmanager
@@ -153,7 +207,16 @@ class JourneyStore:
         """The journey's settings: model spec, data description, label names."""
         with self._connect() as connection:
             rows = connection.execute("SELECT key, value FROM meta").fetchall()
-        return {row["key"]: json.loads(row["value"]) for row in rows}
+        meta = {}
+        for row in rows:
+            try:
+                meta[row["key"]] = json.loads(row["value"])
+            except (TypeError, ValueError) as error:
+                raise NotAJourneyError(
+                    f"{self.database} is not a whole journey: its meta "
+                    f"{row['key']!r} is not JSON ({error})"
+                ) from None
+        return meta
 
     def add_node(
         self,
@@ -215,26 +278,117 @@ class JourneyStore:
         return Node(**{**node.__dict__, "id": cursor.lastrowid})
 
     def nodes(self) -> list[Node]:
-        """Every node, oldest first."""
+        """Every readable node, oldest first.
+
+        A node whose record cannot be read is left out, and a
+        ``DamagedNodeWarning`` names each one and what is wrong with it.
+        """
         with self._connect() as connection:
             rows = connection.execute("SELECT * FROM nodes ORDER BY id").fetchall()
-        return [_node_from_row(row) for row in rows]
+        nodes, damaged = [], []
+        for row in rows:
+            try:
+                nodes.append(self._node_from_row(row))
+            except DamagedNodeError as error:
+                damaged.append(error)
+        if damaged:
+            details = "; ".join(f"node {e.node_id}: {e.problem}" for e in damaged)
+            warnings.warn(
+                f"{len(damaged)} node(s) of the journey in {self.folder} are damaged "
+                f"and left out ({details}); the files are left as they are",
+                DamagedNodeWarning,
+                stacklevel=_caller_outside_package(),
+            )
+        return nodes
 
     def node(self, node_id: int) -> Node:
-        """One node by id; a KeyError naming the known ids if there is none."""
-        return _node_from_row(self._row(node_id))
+        """One node by id.
+
+        Raises
+        ------
+        KeyError
+            Naming the known ids, if there is no such node.
+        DamagedNodeError
+            If its record cannot be read.
+        """
+        return self._node_from_row(self._row(node_id))
 
     def training_state(self, node_id: int) -> dict[str, Any]:
-        """The non-tensor training state saved with a node."""
-        state: dict[str, Any] = json.loads(self._row(node_id)["training_state"])
+        """The non-tensor training state saved with a node.
+
+        Raises ``KeyError`` or ``DamagedNodeError`` as ``node`` does.
+        """
+        row = self._row(node_id)
+        self._node_from_row(row)
+        state = self._json(row, "training_state")
+        if not isinstance(state, dict):
+            raise DamagedNodeError(
+                node_id,
+                self.database,
+                f"column training_state of its row holds a {type(state).__name__}, "
+                "not an object",
+            )
         return state
 
     def tensors(self, node_id: int, prefix: str = "") -> dict[str, torch.Tensor]:
-        """The node's tensors whose names start with ``prefix``, on the CPU."""
-        path = self.folder / NODES / self._row(node_id)["state_file"]
-        with safe_open(str(path), framework="pt", device="cpu") as file:
-            names = [name for name in file.keys() if name.startswith(prefix)]  # noqa: SIM118 (not a dict)
-            return {name: file.get_tensor(name) for name in names}
+        """The node's tensors whose names start with ``prefix``, on the CPU.
+
+        Raises ``KeyError`` as ``node`` does, and ``DamagedNodeError`` if the
+        node's record cannot be read, or its tensor file is missing or not a
+        safetensors file.
+        """
+        row = self._row(node_id)
+        self._node_from_row(row)
+        name = row["state_file"]
+        if not isinstance(name, str) or Path(name).name != name or not name:
+            # A name that leads out of nodes/ would read a file that is not ours.
+            raise DamagedNodeError(
+                node_id,
+                self.database,
+                f"column state_file of its row names {name!r}, not a file in {NODES}/",
+            )
+        path = self.folder / NODES / name
+        try:
+            with safe_open(str(path), framework="pt", device="cpu") as file:
+                names = [key for key in file.keys() if key.startswith(prefix)]  # noqa: SIM118 (not a dict)
+                return {key: file.get_tensor(key) for key in names}
+        except FileNotFoundError:
+            raise DamagedNodeError(node_id, path, "the file is missing") from None
+        except SafetensorError as error:
+            raise DamagedNodeError(
+                node_id, path, f"not a whole safetensors file ({error})"
+            ) from None
+
+    def _node_from_row(self, row: sqlite3.Row) -> Node:
+        info = self._json(row, "info")
+        try:
+            return Node.from_json(
+                {
+                    **info,
+                    "id": row["id"],
+                    "parent_id": row["parent_id"],
+                    "kind": row["kind"],
+                    "created_at": row["created_at"],
+                    "run_id": row["run_id"],
+                }
+            )
+        except KeyError as error:
+            problem = f"lacks {error}"
+        except (TypeError, ValueError, AttributeError) as error:
+            problem = f"does not describe a node ({error})"
+        raise DamagedNodeError(
+            row["id"], self.database, f"column info of its row {problem}"
+        )
+
+    def _json(self, row: sqlite3.Row, column: str) -> Any:
+        try:
+            return json.loads(row[column])
+        except (TypeError, ValueError) as error:
+            raise DamagedNodeError(
+                row["id"],
+                self.database,
+                f"column {column} of its row is not JSON ({error})",
+            ) from None
 
     def _row(self, node_id: int) -> sqlite3.Row:
         with self._connect() as connection:
@@ -268,24 +422,31 @@ class JourneyStore:
         return samples
 
 
-def _node_from_row(row: sqlite3.Row) -> Node:
-    info = json.loads(row["info"])
-    return Node.from_json(
-        {
-            **info,
-            "id": row["id"],
-            "parent_id": row["parent_id"],
-            "kind": row["kind"],
-            "created_at": row["created_at"],
-            "run_id": row["run_id"],
-        }
-    )
-
-
 def _folder(folder: object) -> Path:
     if not isinstance(folder, str | os.PathLike):
         raise TypeError(f"folder must be a str or path, got {folder!r}")
     return Path(folder).expanduser().resolve()
+
+
+def _check_meta(database: Path, meta: dict[str, Any]) -> None:
+    for key, inner in REQUIRED_META.items():
+        if key not in meta:
+            raise NotAJourneyError(
+                f"{database} is not a whole journey: its meta lacks {key!r} "
+                f"(it has {sorted(meta)})"
+            )
+        value = meta[key]
+        if inner and not isinstance(value, dict):
+            raise NotAJourneyError(
+                f"{database} is not a whole journey: its meta {key!r} is a "
+                f"{type(value).__name__}, not an object with {list(inner)}"
+            )
+        lacking = [name for name in inner if name not in value]
+        if lacking:
+            raise NotAJourneyError(
+                f"{database} is not a whole journey: its meta {key!r} lacks "
+                f"{lacking} (it has {sorted(value)})"
+            )
 
 
 def _file_in_the_way(folder: Path) -> Path | None:
@@ -297,6 +458,25 @@ def _file_in_the_way(folder: Path) -> Path | None:
         if place.exists():
             return None if place.is_dir() or place == folder else place
     return None
+
+
+def _caller_outside_package() -> int:
+    """The ``stacklevel`` that names the first caller outside this package.
+
+    The store is reached through ``Journey``, the parent rules and the widget,
+    each a different number of frames deep; a warning is only useful if it
+    points at the user's own line.
+    """
+    package = __name__.partition(".")[0]
+    level = 1
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and _module_of(frame).partition(".")[0] == package:
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+def _module_of(frame: FrameType) -> str:
+    return str(frame.f_globals.get("__name__", ""))
 
 
 def _write_tensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:

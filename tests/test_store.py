@@ -1,18 +1,29 @@
 """The journey folder: SQLite for node info, safetensors for tensors, no pickle."""
 
+import pickle
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import warnings
+from contextlib import closing
 
 import pytest
 import torch
 from torch import nn
 
 from jupyter_journey import EveryNIterations, Journey
-from jupyter_journey.store import DATABASE, NODES, JourneyStore, NotAJourneyError
+from jupyter_journey.parents import HighestAccuracy, choose_parent
+from jupyter_journey.store import (
+    DATABASE,
+    NODES,
+    DamagedNodeError,
+    DamagedNodeWarning,
+    JourneyStore,
+    NotAJourneyError,
+)
 
 
 def listing(folder):
@@ -184,6 +195,166 @@ def count_nodes(folder):
         return 0
 
 
+def snapshot(folder):
+    """Every file under ``folder`` with its bytes, to show nothing was changed."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def set_column(folder, node_id, column, value):
+    with closing(sqlite3.connect(folder / DATABASE)) as connection, connection:
+        connection.execute(
+            f"UPDATE nodes SET {column} = ? WHERE id = ?", (value, node_id)
+        )
+
+
+def tensor_file(journey, node_id):
+    with closing(sqlite3.connect(journey.folder / DATABASE)) as connection:
+        (name,) = connection.execute(
+            "SELECT state_file FROM nodes WHERE id = ?", (node_id,)
+        ).fetchone()
+    return journey.folder / NODES / name
+
+
+@pytest.fixture
+def three_nodes(journey):
+    """A journey of a start node (1) and two trained nodes (2, 3), reopened."""
+    journey.train(EveryNIterations(5), nodes=2).wait()
+    return journey
+
+
+@pytest.mark.parametrize(
+    ("info", "problem"),
+    [
+        ("{not json", r"column info of its row is not JSON \(Expecting property"),
+        ('{"dataset_id": "x"}', r"column info of its row lacks 'position'"),
+        ("[1, 2]", r"column info of its row does not describe a node"),
+    ],
+)
+def test_a_damaged_node_row_leaves_the_others_readable_and_warns(
+    three_nodes, info, problem
+):
+    folder = three_nodes.folder
+    set_column(folder, 2, "info", info)
+    before = snapshot(folder)
+    journey = Journey.open(folder)
+
+    with pytest.warns(DamagedNodeWarning, match=r"1 node\(s\) .*\(node 2: " + problem):
+        ids = [node.id for node in journey.nodes()]
+    with pytest.raises(DamagedNodeError, match=r"^node 2 is damaged: .*") as raised:
+        journey.node(2)
+    with pytest.raises(DamagedNodeError, match=problem):
+        journey.load_model(2)
+
+    assert ids == [1, 3]
+    assert raised.value.node_id == 2
+    assert raised.value.path == folder / DATABASE
+    assert isinstance(raised.value, ValueError)
+    assert journey.node(3).id == 3
+    assert journey.load_model(3) is not None
+    assert snapshot(folder) == before
+
+
+def test_a_damaged_node_warning_points_at_the_users_line(three_nodes):
+    set_column(three_nodes.folder, 3, "info", "{not json")
+
+    with pytest.warns(DamagedNodeWarning) as caught:
+        choice = choose_parent(three_nodes, HighestAccuracy())
+
+    assert choice.node.id == 2
+    assert {warning.filename for warning in caught} == {__file__}
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        ("missing", r"the file is missing"),
+        (b"xx", r"not a whole safetensors file \(.*header too small\)"),
+        ("cut", r"not a whole safetensors file"),
+    ],
+)
+def test_a_damaged_tensor_file_is_refused_naming_node_and_file(
+    three_nodes, damage, problem
+):
+    path = tensor_file(three_nodes, 2)
+    if damage == "missing":
+        path.unlink()
+    elif damage == "cut":
+        path.write_bytes(path.read_bytes()[:-100])
+    else:
+        path.write_bytes(damage)
+    before = snapshot(three_nodes.folder)
+    journey = Journey.open(three_nodes.folder)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ids = [node.id for node in journey.nodes()]
+    with pytest.raises(DamagedNodeError, match=rf"^node 2 is damaged: .*: {problem}"):
+        journey.load_model(2)
+    with pytest.raises(DamagedNodeError) as raised:
+        journey._store.tensors(2, "eval.")
+
+    assert ids == [1, 2, 3]
+    assert raised.value.path == path
+    assert journey._store.tensors(3, "eval.")
+    assert snapshot(three_nodes.folder) == before
+
+
+def test_a_tensor_file_name_that_leaves_the_nodes_folder_is_refused(three_nodes):
+    set_column(three_nodes.folder, 2, "state_file", f"../{DATABASE}")
+
+    with pytest.raises(DamagedNodeError, match=r"names '../journey.sqlite', not a"):
+        three_nodes._store.tensors(2)
+
+
+def test_a_damaged_training_state_is_refused_naming_the_node(three_nodes):
+    set_column(three_nodes.folder, 2, "training_state", "{")
+
+    with pytest.raises(
+        DamagedNodeError, match=r"^node 2 is damaged: .*column training_state of"
+    ):
+        three_nodes.load_model(2)
+
+
+@pytest.mark.parametrize("key", ["name", "model", "data", "seed"])
+def test_a_journey_whose_meta_lacks_a_key_is_refused_naming_it(journey, key):
+    with closing(sqlite3.connect(journey.folder / DATABASE)) as connection, connection:
+        connection.execute("DELETE FROM meta WHERE key = ?", (key,))
+    before = snapshot(journey.folder)
+
+    with pytest.raises(
+        NotAJourneyError, match=rf"not a whole journey: .* lacks '{key}'"
+    ):
+        Journey.open(journey.folder)
+
+    assert snapshot(journey.folder) == before
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "data",
+            '{"source": {}, "identity": "x"}',
+            r"meta 'data' lacks \['label_names'\]",
+        ),
+        ("model", '"MLP"', r"meta 'model' is a str, not an object with \['factory'\]"),
+        ("seed", "{not json", r"meta 'seed' is not JSON"),
+    ],
+)
+def test_a_journey_whose_meta_is_damaged_is_refused_naming_the_key(
+    journey, key, value, message
+):
+    with closing(sqlite3.connect(journey.folder / DATABASE)) as connection, connection:
+        connection.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+
+    with pytest.raises(NotAJourneyError, match=message):
+        Journey.open(journey.folder)
+
+
 @pytest.mark.parametrize("below", ["sub", "sub/deeper"])
 def test_creating_under_a_file_names_the_file_and_writes_nothing(
     tmp_path, digits, below
@@ -206,3 +377,17 @@ def test_a_folder_that_is_not_a_str_or_path_is_refused(tmp_path, folder):
         JourneyStore.create(folder, {})
     with pytest.raises(TypeError, match=refusal):
         Journey.open(folder)
+
+
+def test_a_damaged_node_error_survives_copying(three_nodes):
+    set_column(three_nodes.folder, 2, "info", "{not json")
+    with pytest.raises(DamagedNodeError) as raised:
+        three_nodes.node(2)
+
+    again = pickle.loads(pickle.dumps(raised.value))
+
+    assert (again.node_id, again.path, str(again)) == (
+        2,
+        three_nodes.folder / DATABASE,
+        str(raised.value),
+    )
