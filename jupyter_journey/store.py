@@ -119,6 +119,31 @@ class JourneyStore:
     def create(cls, folder: str | Path, meta: dict[str, Any]) -> JourneyStore:
         """Make a new journey in ``folder``, which must be missing or empty.
 
+        ``folder`` is checked first, as ``new_folder`` does, so a refused
+        folder is left as it was.
+        """
+        folder = cls.new_folder(folder)
+        (folder / NODES).mkdir(parents=True, exist_ok=True)
+        # Build the database under a temporary name so that a folder either
+        # holds a complete journey.sqlite or none.
+        partial = folder / f".{DATABASE}.{uuid.uuid4().hex}.tmp"
+        with closing(sqlite3.connect(partial)) as connection:
+            connection.executescript(SCHEMA)
+            connection.execute("PRAGMA journal_mode=WAL")
+            rows = [("format", json.dumps(FORMAT))]
+            rows += [(key, json.dumps(value)) for key, value in meta.items()]
+            with connection:
+                connection.executemany("INSERT INTO meta VALUES (?, ?)", rows)
+        os.replace(partial, folder / DATABASE)
+        _sync_folder(folder)
+        return cls(folder)
+
+    @staticmethod
+    def new_folder(folder: str | Path) -> Path:
+        """``folder`` as an absolute path, if a new journey can be made there.
+
+        Writes nothing: call it before expensive work that ends in ``create``.
+
         Raises
         ------
         TypeError
@@ -144,20 +169,7 @@ class JourneyStore:
             raise FileExistsError(
                 f"{folder} exists and is not an empty folder; choose a new folder"
             )
-        (folder / NODES).mkdir(parents=True, exist_ok=True)
-        # Build the database under a temporary name so that a folder either
-        # holds a complete journey.sqlite or none.
-        partial = folder / f".{DATABASE}.{uuid.uuid4().hex}.tmp"
-        with closing(sqlite3.connect(partial)) as connection:
-            connection.executescript(SCHEMA)
-            connection.execute("PRAGMA journal_mode=WAL")
-            rows = [("format", json.dumps(FORMAT))]
-            rows += [(key, json.dumps(value)) for key, value in meta.items()]
-            with connection:
-                connection.executemany("INSERT INTO meta VALUES (?, ?)", rows)
-        os.replace(partial, folder / DATABASE)
-        _sync_folder(folder)
-        return cls(folder)
+        return folder
 
     @classmethod
     def open(cls, folder: str | Path) -> JourneyStore:

@@ -391,3 +391,25 @@ def test_a_damaged_node_error_survives_copying(three_nodes):
         three_nodes.folder / DATABASE,
         str(raised.value),
     )
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda tmp: 123, TypeError, r"folder must be a str or path, got 123"),
+        (lambda tmp: tmp / "afile.txt" / "sub", NotADirectoryError, r"afile.txt is a"),
+        (lambda tmp: tmp / "afile.txt", FileExistsError, r"not an empty folder"),
+        (lambda tmp: tmp, FileExistsError, r"not an empty folder"),
+    ],
+)
+def test_a_new_folder_is_checked_before_anything_is_written(
+    tmp_path, make, error, message
+):
+    (tmp_path / "afile.txt").write_text("mine")
+
+    with pytest.raises(error, match=message):
+        JourneyStore.new_folder(make(tmp_path))
+
+    assert listing(tmp_path) == ["afile.txt"]
+    assert JourneyStore.new_folder(tmp_path / "new") == tmp_path / "new"
+    assert listing(tmp_path) == ["afile.txt"]
