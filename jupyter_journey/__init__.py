@@ -21,6 +21,7 @@ from .data import (
 )
 from .events import NodeAdded, RunEnded, RunProgress, RunStarted
 from .journey import Journey
+from .lock import JourneyBusyError
 from .models import BagOfWordsClassifier, MLPClassifier, ModelSpec
 from .node import CaseResult, Compute, Node, Position, TestResult
 from .parents import (
@@ -35,7 +36,9 @@ from .parents import (
 )
 from .run import TrainingRun
 from .stop import EveryNEpochs, EveryNIterations, StopCondition, TimeBudget
+from .store import DamagedNodeError, DamagedNodeWarning, NotAJourneyError
 from .strategy import LearningStrategy
+from .training import TrainingDiverged
 from .widget import JourneyWidget
 
 __version__ = "0.1.0"
@@ -47,6 +50,8 @@ __all__ = [
     "CaseSet",
     "CaseSetWarning",
     "Compute",
+    "DamagedNodeError",
+    "DamagedNodeWarning",
     "DuplicateSampleWarning",
     "EarliestCreated",
     "EveryNEpochs",
@@ -55,6 +60,7 @@ __all__ = [
     "HighestAccuracyAboveWeight",
     "HighestCaseAccuracy",
     "Journey",
+    "JourneyBusyError",
     "JourneyWidget",
     "LabelledData",
     "LeakageWarning",
@@ -64,6 +70,7 @@ __all__ = [
     "Node",
     "NodeAdded",
     "NodeComparison",
+    "NotAJourneyError",
     "ParentChoice",
     "ParentRule",
     "Position",
@@ -76,6 +83,7 @@ __all__ = [
     "TestResult",
     "TextEncoder",
     "TimeBudget",
+    "TrainingDiverged",
     "TrainingRun",
     "__version__",
     "choose_parent",

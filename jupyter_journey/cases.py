@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 # public method that adds, its caller.
 USER_FRAME = 4
 
+LARGEST_WEIGHT = float(np.finfo(np.float32).max)
+
 Source = Literal["uploaded", "manual", "test"]
 SOURCES: tuple[str, ...] = get_args(Source)
 
@@ -637,8 +639,9 @@ class CaseSet:
             warnings.warn(
                 f"{len(leaked)} case sample(s) are identical to test samples (test "
                 f"indices {leaked[:10]}): nodes trained with them are scored on "
-                "samples they learned from, so their test accuracy overstates how "
-                "they do on unseen data",
+                "samples they learned from, so their test accuracy no longer "
+                "measures unseen data; read held_out_accuracy in their case "
+                "results instead",
                 LeakageWarning,
                 stacklevel=USER_FRAME,
             )
@@ -738,6 +741,13 @@ def _weight(value: Any) -> float:
     weight = float(value)
     if not math.isfinite(weight) or weight < 0:
         raise ValueError(f"weight {value!r} is not accepted; use a finite number >= 0")
+    if weight > LARGEST_WEIGHT:
+        # Training holds weights in float32; only their ratios matter.
+        raise ValueError(
+            f"weight {value!r} is beyond {LARGEST_WEIGHT:.3g}, the largest float32 "
+            "training holds; weights count only relative to each other, so scale "
+            "them down"
+        )
     return weight
 
 

@@ -99,6 +99,7 @@ class Journey:
         Everything is checked before anything is written: bad input raises and
         leaves ``folder`` as it was.
         """
+        folder = JourneyStore.new_folder(folder)
         if data is None:
             data = load_digits_data()
         if not isinstance(data, LabelledData):
@@ -124,7 +125,7 @@ class Journey:
         predicted, confidence = predict(network, test_inputs, torch.device("cpu"))
 
         meta = {
-            "name": Path(folder).name,
+            "name": folder.name,
             "created_at": datetime.now(UTC).isoformat(),
             "model": spec.to_json(),
             "data": data.describe(),
@@ -223,7 +224,8 @@ class Journey:
     @property
     def start_node(self) -> Node:
         """The untrained node the journey began with."""
-        return self.nodes()[0]
+        # By its id, so that a damaged start node says what is wrong with it.
+        return self._store.node(self._store.start_node_id())
 
     @property
     def latest_node(self) -> Node:
@@ -296,7 +298,7 @@ class Journey:
             raise ValueError(
                 f"nodes must be a whole number >= 1 or None, got {nodes!r}"
             )
-        if not (
+        if isinstance(weight_threshold, bool) or not (
             isinstance(weight_threshold, int | float)
             and math.isfinite(weight_threshold)
         ):

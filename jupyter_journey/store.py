@@ -313,6 +313,16 @@ class JourneyStore:
             )
         return nodes
 
+    def start_node_id(self) -> int:
+        """The id of the start node, read from its row's own column."""
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT id FROM nodes WHERE kind = 'start' ORDER BY id LIMIT 1"
+            ).fetchone()
+        if row is None:
+            raise NotAJourneyError(f"{self.folder} holds no start node")
+        return int(row[0])
+
     def node(self, node_id: int) -> Node:
         """One node by id.
 

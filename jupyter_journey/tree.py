@@ -37,9 +37,13 @@ def render_text(nodes: Sequence[Node]) -> str:
     A node that does not follow its parent's line says whose child it is.
     """
     children = children_by_parent(nodes)
+    known = {node.id for node in nodes}
+    # Roots: the start node, and any node whose parent is not readable here
+    # (damaged), so that no readable node goes undrawn.
+    roots = [n for n in nodes if n.parent_id is None or n.parent_id not in known]
     lines: list[str] = []
     # A stack of (node, prefix of its first line, prefix of the lines below).
-    stack = [(root, "", "") for root in reversed(children.get(None, []))]
+    stack = [(root, "", "") for root in reversed(sorted(roots, key=lambda n: n.id))]
     previous: int | None = None
     while stack:
         node, first, rest = stack.pop()

@@ -675,3 +675,10 @@ def test_a_warning_from_a_file_points_at_the_line_that_read_it(tmp_path):
         cases.add_csv(path)
 
     assert caught[0].filename == __file__
+
+
+def test_a_weight_beyond_float32_is_refused_naming_it(cases):
+    with pytest.raises(ValueError, match=r"weight 1e\+308 is beyond 3\.4e\+38"):
+        cases.add(image(0.1), "1", 1e308)
+
+    assert len(cases) == 0

@@ -399,3 +399,13 @@ def test_a_model_module_that_is_not_imported_is_never_imported(journey, monkeypa
         reopened.load_model(reopened.start_node)
 
     assert "not_imported_anywhere" not in sys.modules
+
+
+def test_a_folder_that_is_no_path_is_refused_before_building_anything(digits):
+    with pytest.raises(TypeError, match="123"):
+        Journey.create(123, digits)
+
+
+def test_a_true_weight_threshold_is_refused(journey):
+    with pytest.raises(ValueError, match="weight_threshold must be a finite number"):
+        journey.train(EveryNIterations(5), nodes=1, weight_threshold=True)

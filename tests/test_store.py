@@ -413,3 +413,22 @@ def test_a_new_folder_is_checked_before_anything_is_written(
     assert listing(tmp_path) == ["afile.txt"]
     assert JourneyStore.new_folder(tmp_path / "new") == tmp_path / "new"
     assert listing(tmp_path) == ["afile.txt"]
+
+
+def test_a_damaged_node_leaves_its_children_in_the_tree(three_nodes):
+    set_column(three_nodes.folder, 2, "info", "{not json")
+    journey = Journey.open(three_nodes.folder)
+
+    with pytest.warns(DamagedNodeWarning):
+        lines = journey.tree_text().splitlines()
+
+    assert [line.split("#")[1].split()[0] for line in lines] == ["1", "3"]
+    assert lines[1].endswith("(from #2)")
+
+
+def test_a_damaged_start_node_is_named_not_replaced(three_nodes):
+    set_column(three_nodes.folder, 1, "info", "{not json")
+    journey = Journey.open(three_nodes.folder)
+
+    with pytest.raises(DamagedNodeError, match=r"^node 1 is damaged"):
+        journey.test_labels()
