@@ -12,25 +12,34 @@ set as it was.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
-import math
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from datasets import Dataset
 
 from . import case_files
+from ._stack import caller_outside_package
 from .case_files import INPUT, LABEL, WEIGHT
+from .case_values import (
+    Source,
+    checked_weight,
+    input_json,
+    input_key,
+    is_empty,
+    label_id,
+    provenance,
+    whole_number,
+)
 from .data import Encoder, LabelledData, TensorEncoder, TextEncoder
 from .metrics import case_result
 from .node import CaseResult, Node
@@ -38,15 +47,6 @@ from .training import CaseTensors, predict
 
 if TYPE_CHECKING:
     from .journey import Journey
-
-# Frames from a warning up to the user's line: _warn_overlaps, _add, the
-# public method that adds, its caller.
-USER_FRAME = 4
-
-LARGEST_WEIGHT = float(np.finfo(np.float32).max)
-
-Source = Literal["uploaded", "manual", "test"]
-SOURCES: tuple[str, ...] = get_args(Source)
 
 
 class CaseSetWarning(UserWarning):
@@ -100,7 +100,7 @@ class CaseSample:
     def to_json(self) -> dict[str, Any]:
         """The sample as JSON-ready data; a numeric input as nested lists."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        data["input"] = _input_json(self.input)
+        data["input"] = input_json(self.input)
         return data
 
 
@@ -190,7 +190,7 @@ class CaseSet:
         samples = []
         for row, record in enumerate(records):
             try:
-                sample_id = _whole(record["id"], "id")
+                sample_id = whole_number(record["id"], "id")
             except KeyError:
                 raise ValueError(f"record {row} has no 'id': {record!r}") from None
             samples.append(case_set._checked(sample_id, record, row))
@@ -240,7 +240,7 @@ class CaseSet:
     def identity(self) -> str:
         """Content hash of inputs, labels and weights, in order (see the class)."""
         content = [
-            {"input": _input_json(s.input), "label": s.label, "weight": s.weight}
+            {"input": input_json(s.input), "label": s.label, "weight": s.weight}
             for s in self._samples.values()
         ]
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
@@ -361,7 +361,7 @@ class CaseSet:
     def reweight(self, sample_id: int, weight: float) -> None:
         """Give a sample another weight (finite, >= 0)."""
         sample = self[sample_id]
-        checked = _weight(weight)
+        checked = checked_weight(weight)
         self._samples[sample.id] = dataclasses.replace(sample, weight=checked)
         self._changed()
 
@@ -384,7 +384,7 @@ class CaseSet:
         else:
             inputs = data.encode([s.input for s in samples])
         test_keys = _test_input_keys(data)
-        overlap = {test_keys.get(_input_key(s.input)) for s in samples} - {None}
+        overlap = {test_keys.get(input_key(s.input)) for s in samples} - {None}
         return CaseTensors(
             inputs=inputs,
             labels=torch.tensor([ids[s.label] for s in samples], dtype=torch.int64),
@@ -482,11 +482,7 @@ class CaseSet:
         """
         numeric = input_column if isinstance(self.encoder, TensorEncoder) else None
         table = case_files.read_csv(path, numeric)
-        with _naming_file(path):
-            rows = case_files.table_rows(
-                table, input_column, label_column, weight_column
-            )
-            return self._add(rows)
+        return self._add_file(table, path, input_column, label_column, weight_column)
 
     def to_json(self, path: str | Path) -> None:
         """Write the samples as JSON lines, labels as names."""
@@ -506,11 +502,7 @@ class CaseSet:
         ``ValueError`` naming the path; so is a bad row, named by its number.
         """
         table = case_files.read_json(path)
-        with _naming_file(path):
-            rows = case_files.table_rows(
-                table, input_column, label_column, weight_column
-            )
-            return self._add(rows)
+        return self._add_file(table, path, input_column, label_column, weight_column)
 
     def to_parquet(self, path: str | Path) -> None:
         """Write the samples to a Parquet file, labels as names."""
@@ -530,6 +522,16 @@ class CaseSet:
         naming the path; so is a bad row, named by its number.
         """
         table = case_files.read_parquet(path)
+        return self._add_file(table, path, input_column, label_column, weight_column)
+
+    def _add_file(
+        self,
+        table: Dataset,
+        path: str | Path,
+        input_column: str,
+        label_column: str,
+        weight_column: str,
+    ) -> list[int]:
         with _naming_file(path):
             rows = case_files.table_rows(
                 table, input_column, label_column, weight_column
@@ -557,8 +559,8 @@ class CaseSet:
                 id=sample_id,
                 input=self._input(record.get("input")),
                 label=self._label(record.get("label")),
-                weight=_weight(record.get("weight", 1.0)),
-                **_provenance(record),
+                weight=checked_weight(record.get("weight", 1.0)),
+                **provenance(record),
             )
         except (TypeError, ValueError) as error:
             if row is None:
@@ -579,7 +581,7 @@ class CaseSet:
                 raise ValueError(f"input {value!r} is empty; a case sample needs text")
             self.encoder.encode([value])
             return str(value)
-        if _is_empty(value):
+        if is_empty(value):
             raise ValueError(f"input {value!r} is empty; a case sample needs numbers")
         array = self.encoder.encode([value])[0].numpy().copy()
         array.setflags(write=False)
@@ -610,10 +612,10 @@ class CaseSet:
         self.__dict__.pop("identity", None)
 
     def _warn_overlaps(self, samples: list[CaseSample]) -> None:
-        seen = {_input_key(s.input) for s in self._samples.values()}
+        seen = {input_key(s.input) for s in self._samples.values()}
         repeated = []
         for sample in samples:
-            key = _input_key(sample.input)
+            key = input_key(sample.input)
             if key in seen:
                 repeated.append(sample.id)
             seen.add(key)
@@ -623,7 +625,7 @@ class CaseSet:
                 f"case sample (new ids {repeated[:10]}); each copy counts in the "
                 "loss with its own weight",
                 DuplicateSampleWarning,
-                stacklevel=USER_FRAME,
+                stacklevel=caller_outside_package(),
             )
         if self._reference is None:
             return
@@ -631,9 +633,9 @@ class CaseSet:
         # Taking misclassified test samples is the method's own workflow, and
         # still a leak: say so, once per call, whatever the samples' source.
         leaked = [
-            test_keys[_input_key(s.input)]
+            test_keys[input_key(s.input)]
             for s in samples
-            if _input_key(s.input) in test_keys
+            if input_key(s.input) in test_keys
         ]
         if leaked:
             warnings.warn(
@@ -643,7 +645,7 @@ class CaseSet:
                 "measures unseen data; read held_out_accuracy in their case "
                 "results instead",
                 LeakageWarning,
-                stacklevel=USER_FRAME,
+                stacklevel=caller_outside_package(),
             )
 
     @cached_property
@@ -675,7 +677,7 @@ class CaseSet:
             return list(dict.fromkeys(int(i) for i in indices))
         if cell is None:
             return torch.nonzero(truth != predicted).flatten().tolist()
-        true_id, predicted_id = (_label_id(journey.label_names, c) for c in cell)
+        true_id, predicted_id = (label_id(journey.label_names, c) for c in cell)
         hits = (truth == true_id) & (predicted == predicted_id)
         return torch.nonzero(hits).flatten().tolist()
 
@@ -704,93 +706,4 @@ def _test_input_keys(data: LabelledData) -> dict[bytes, int]:
         values = [str(text) for text in data.splits["test"][data.input_column]]
     else:
         values = list(data.tensors("test")[0].numpy())
-    return {_input_key(value): index for index, value in enumerate(values)}
-
-
-def _input_json(value: np.ndarray | str) -> Any:
-    return value if isinstance(value, str) else value.tolist()
-
-
-def _input_key(value: np.ndarray | str) -> bytes:
-    if isinstance(value, str):
-        return b"t" + value.encode()
-    # Adding 0 turns -0.0 into 0.0, so that equal numbers give equal keys.
-    return b"a" + (value + np.float32(0)).tobytes()
-
-
-def _is_empty(value: Any) -> bool:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return True
-    try:
-        return bool(np.size(value) == 0)
-    except ValueError:  # ragged nesting: not empty; the encoder names the shape
-        return False
-
-
-def _weight(value: Any) -> float:
-    if not case_files.is_present(value):
-        raise ValueError(
-            f"weight is empty ({value!r}); use a finite number >= 0 (a table "
-            "without a weight column weighs every row 1)"
-        )
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            value = float(value)
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise ValueError(f"weight {value!r} is not a number; use a finite number >= 0")
-    weight = float(value)
-    if not math.isfinite(weight) or weight < 0:
-        raise ValueError(f"weight {value!r} is not accepted; use a finite number >= 0")
-    if weight > LARGEST_WEIGHT:
-        # Training holds weights in float32; only their ratios matter.
-        raise ValueError(
-            f"weight {value!r} is beyond {LARGEST_WEIGHT:.3g}, the largest float32 "
-            "training holds; weights count only relative to each other, so scale "
-            "them down"
-        )
-    return weight
-
-
-def _whole(value: Any, name: str) -> int:
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            value = int(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise ValueError(f"{name} {value!r} is not accepted; use a whole number >= 0")
-    return int(value)
-
-
-def _provenance(record: dict[str, Any]) -> dict[str, Any]:
-    source = record.get("source") or "uploaded"
-    if source not in SOURCES:
-        raise ValueError(f"source {source!r} is not known; use one of {SOURCES}")
-    provenance: dict[str, Any] = {"source": source}
-    for name in ("test_index", "node_id"):
-        if case_files.is_present(record.get(name)):
-            provenance[name] = _whole(record[name], name)
-    if case_files.is_present(record.get("predicted")):
-        provenance["predicted"] = str(record["predicted"])
-    if case_files.is_present(record.get("confidence")):
-        confidence = float(record["confidence"])
-        if not 0 <= confidence <= 1:
-            raise ValueError(
-                f"confidence {confidence!r} is not a probability in [0, 1]"
-            )
-        provenance["confidence"] = confidence
-    return provenance
-
-
-def _label_id(label_names: Sequence[str], label: str | int) -> int:
-    if isinstance(label, int) and not isinstance(label, bool):
-        if not 0 <= label < len(label_names):
-            raise ValueError(
-                f"label id {label} is out of range; use 0 to {len(label_names) - 1}"
-            )
-        return label
-    if not isinstance(label, str) or label not in label_names:
-        raise ValueError(
-            f"label {label!r} is not a class name; use one of {list(label_names)}"
-        )
-    return list(label_names).index(label)
+    return {input_key(value): index for index, value in enumerate(values)}

@@ -17,20 +17,19 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import sys
 import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from ._stack import caller_outside_package
 from .node import Compute, Node, NodeKind, Position, TestResult
 
 DATABASE = "journey.sqlite"
@@ -309,7 +308,7 @@ class JourneyStore:
                 f"{len(damaged)} node(s) of the journey in {self.folder} are damaged "
                 f"and left out ({details}); the files are left as they are",
                 DamagedNodeWarning,
-                stacklevel=_caller_outside_package(),
+                stacklevel=caller_outside_package(),
             )
         return nodes
 
@@ -480,25 +479,6 @@ def _file_in_the_way(folder: Path) -> Path | None:
         if place.exists():
             return None if place.is_dir() or place == folder else place
     return None
-
-
-def _caller_outside_package() -> int:
-    """The ``stacklevel`` that names the first caller outside this package.
-
-    The store is reached through ``Journey``, the parent rules and the widget,
-    each a different number of frames deep; a warning is only useful if it
-    points at the user's own line.
-    """
-    package = __name__.partition(".")[0]
-    level = 1
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None and _module_of(frame).partition(".")[0] == package:
-        level, frame = level + 1, frame.f_back
-    return level
-
-
-def _module_of(frame: FrameType) -> str:
-    return str(frame.f_globals.get("__name__", ""))
 
 
 def _write_tensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
