@@ -9,7 +9,9 @@ and changes whenever a sample, a label or the split changes.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import re
 from collections import Counter
@@ -22,7 +24,8 @@ from typing import Any
 import datasets
 import numpy as np
 import torch
-from datasets import Array2D, ClassLabel, Dataset, DatasetDict, Features
+from datasets import Array2D, ClassLabel, Dataset, DatasetDict, Features, Value
+from datasets.exceptions import DatasetGenerationError
 
 TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 PAD, UNKNOWN = 0, 1
@@ -179,6 +182,13 @@ class LabelledData:
         """
         splits = _as_splits(dataset, label_column, test_size, seed)
         train = splits["train"]
+        present = sorted(train.unique(label_column))
+        if len(present) < 2:
+            names = [train.features[label_column].names[i] for i in present]
+            raise ValueError(
+                f"the 'train' split holds only class(es) {names}; a classifier "
+                "needs samples of at least 2 classes to learn from"
+            )
         input_column = _input_column(train, input_column, label_column)
         for name, split in splits.items():
             if len(split) == 0:
@@ -290,12 +300,41 @@ def load_news_data(
         raise FileNotFoundError(
             f"no news CSV at {path}; expected a file with text,label"
         )
-    with quiet_progress():
-        table = Dataset.from_csv(str(path))
+    head = path.read_bytes()[:65536]
+    if b"\0" in head:
+        raise ValueError(f"{path} is not a CSV file: it holds binary data")
+    text = head.decode("utf-8-sig", "replace")
+    rows = [row for row in csv.reader(io.StringIO(text)) if row][:2]
+    if not rows:
+        raise ValueError(f"{path} is empty; expected a header row text,label")
+    header = rows[0]
+    if len(rows) == 1 and path.stat().st_size <= len(head):
+        raise ValueError(f"{path} has no rows, only the header {header}")
+    try:
+        with quiet_progress():
+            # Every cell as text: labels such as "07" stay names, not numbers.
+            table = Dataset.from_csv(
+                str(path),
+                features=Features({name: Value("string") for name in header}),
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                keep_in_memory=True,
+            )
+    except (DatasetGenerationError, ValueError, UnicodeDecodeError) as error:
+        reason = error.__cause__ or error
+        raise ValueError(f"{path} is not a readable CSV file: {reason}") from None
     missing = {"text", "label"} - set(table.column_names)
     if missing:
         raise ValueError(
             f"{path} lacks column(s) {sorted(missing)}; it has {table.column_names}"
+        )
+    if len(table) == 0:
+        raise ValueError(f"{path} has no rows, only a header; add a row per item")
+    unlabelled = [row for row, label in enumerate(table["label"]) if not label]
+    if unlabelled:
+        raise ValueError(
+            f"{path}: row(s) {unlabelled[:10]} have no label; give every item a "
+            "class name or drop those rows"
         )
     if not isinstance(table.features["label"], ClassLabel):
         with quiet_progress():
@@ -370,9 +409,9 @@ def _as_splits(
     except ValueError as error:
         raise ValueError(
             f"cannot hold out test_size={test_size} of {len(dataset)} samples "
-            f"stratified by {label_column!r}: {error}. Every class needs samples "
-            "on both sides: use a larger test_size, more samples, or pass a "
-            "DatasetDict with your own train and test splits"
+            f"stratified by {label_column!r}: {str(error).rstrip('.')}. Every "
+            "class needs samples on both sides: use a larger test_size, more "
+            "samples, or pass a DatasetDict with your own train and test splits"
         ) from None
 
 
@@ -393,9 +432,14 @@ def _check_label_column(dataset: Dataset, label_column: str, name: str) -> None:
             f"label column {label_column!r} names {feature.num_classes} class(es), "
             f"{feature.names}; classification needs at least 2"
         )
-    labels = np.asarray(
-        dataset.with_format("numpy", columns=[label_column])[:][label_column]
-    )
+    column = dataset.with_format("arrow", columns=[label_column])[:][label_column]
+    if column.null_count:
+        raise ValueError(
+            f"{column.null_count} row(s) of the {name!r} labels are empty (None); "
+            f"drop them first, e.g. dataset.filter(lambda row: row[{label_column!r}] "
+            "is not None)"
+        )
+    labels = column.to_numpy()
     bad = labels[(labels < 0) | (labels >= feature.num_classes)]
     outside = sorted(set(bad.tolist()))
     if outside:
