@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from .checkpoint import (
 from .compare import NodeComparison, compare_nodes
 from .data import LabelledData, TextEncoder, load_digits_data, load_from_source
 from .events import EventHub, Listener
-from .lock import TrainingLock
+from .lock import JourneyBusyError, TrainingLock
 from .metrics import score_predictions
 from .models import BagOfWordsClassifier, MLPClassifier, ModelSpec
 from .node import Compute, Node, Position
@@ -107,8 +108,13 @@ class Journey:
                 f"data must be a LabelledData (see LabelledData.from_dataset), "
                 f"got {type(data).__name__}"
             )
-        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        if (
+            isinstance(seed, bool)
+            or not isinstance(seed, Integral)
+            or not 0 <= seed < 2**63
+        ):
             raise ValueError(f"seed must be a whole number in [0, 2**63), got {seed!r}")
+        seed = int(seed)
         if hyperparameters is not None and not isinstance(hyperparameters, dict):
             raise TypeError(
                 "hyperparameters must be a dict of keyword arguments for the model, "
@@ -330,7 +336,7 @@ class Journey:
         training = second_data_set(*data.tensors("train"), data.identity, cases)
         with self._run_lock:
             if self._active_run is not None:
-                raise RuntimeError(
+                raise JourneyBusyError(
                     f"run {self._active_run.run_id[:8]} is still training; stop it "
                     "with journey.active_run.stop() or wait for it to end"
                 )
@@ -475,7 +481,7 @@ def _initial_model(spec: ModelSpec, model: type[nn.Module], seed: int) -> nn.Mod
                 f"could not build {spec.factory} with hyperparameters "
                 f"{spec.hyperparameters}: {type(error).__name__}: {error}"
             ) from None
-    if not any(p.requires_grad for p in network.parameters()):
+    if not any(p.requires_grad and p.numel() for p in network.parameters()):
         raise ValueError(
             f"{spec.factory} has no trainable parameters (none, or all with "
             "requires_grad=False); a journey needs something to train"
@@ -500,6 +506,16 @@ def _check_outputs(model: nn.Module, inputs: torch.Tensor, classes: int) -> None
         raise ValueError(
             f"the model's forward returns {type(logits).__name__}; it must return "
             f"one tensor of logits, shape (batch, {classes})"
+        )
+    if not logits.is_floating_point():
+        raise ValueError(
+            f"the model's forward returns {logits.dtype} logits; return floating "
+            "point logits (cross-entropy needs them)"
+        )
+    if not torch.isfinite(logits).all():
+        raise ValueError(
+            "the model's forward returns NaN or infinite logits for the first "
+            "samples of the data, before any training; check its forward"
         )
     if tuple(logits.shape) != (min(2, inputs.shape[0]), classes):
         raise ValueError(

@@ -66,19 +66,24 @@ def choose_parent(journey: Journey, rule: RuleLike) -> ParentChoice:
     ParentChoice
         The chosen node, as the journey stores it, and the reason.
     """
+    chosen: object
     if isinstance(rule, ParentRule):
-        node, reason = rule.choose(journey)
+        chosen = rule.choose(journey)
     elif callable(rule):
-        node, reason = rule(journey)
+        chosen = rule(journey)
     else:
         raise TypeError(
             f"rule must be a ParentRule (such as HighestAccuracy()) or a function "
             f"of the journey returning (node, reason), got {rule!r}"
         )
-    if not isinstance(node, Node) or not isinstance(reason, str):
-        raise TypeError(
-            f"a parent rule must return (Node, str), got ({node!r}, {reason!r})"
-        )
+    if not (
+        isinstance(chosen, tuple)
+        and len(chosen) == 2
+        and isinstance(chosen[0], Node)
+        and isinstance(chosen[1], str)
+    ):
+        raise TypeError(f"a parent rule must return (Node, str), got {chosen!r}")
+    node, reason = chosen
     return ParentChoice(journey.node(node.id), reason)
 
 
