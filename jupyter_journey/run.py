@@ -9,9 +9,11 @@ run and the widget updates while the run goes on.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -24,6 +26,11 @@ from .training import Trainer
 logger = logging.getLogger(__name__)
 
 RunState = Literal["running", "stopping", "completed", "stopped", "failed"]
+
+
+# Runs still training, stopped cleanly when the interpreter exits (see below).
+_training: weakref.WeakSet[TrainingRun] = weakref.WeakSet()
+EXIT_WAIT = 60.0  # seconds to let each run save its last node at exit
 
 
 class TrainingRun:
@@ -75,6 +82,7 @@ class TrainingRun:
         self._hub.publish(
             RunStarted(self.run_id, parent, self._target, self.parent_reason)
         )
+        _training.add(self)
         self._thread.start()
         return self
 
@@ -162,6 +170,7 @@ class TrainingRun:
         with self._changed:
             self.state = final
             self._changed.notify_all()
+        _training.discard(self)
         if self._on_end is not None:
             self._on_end(self)
         error = f"{type(self.error).__name__}: {self.error}" if self.error else None
@@ -171,3 +180,21 @@ class TrainingRun:
         target = "∞" if self._target is None else self._target
         made = f"{len(self.nodes)}/{target} nodes"
         return f"<TrainingRun {self.run_id[:8]} {self.state}, {made}>"
+
+
+@atexit.register
+def _stop_at_exit() -> None:
+    """Stop every run still training and let it save where it stands.
+
+    A script may end while a run trains in the background. Without this the
+    interpreter tears down under the worker thread, the work since the last
+    node is lost, and torch's thread pool aborts the process on its way out.
+    """
+    runs = list(_training)
+    for run in runs:
+        run.stop()
+    for run in runs:
+        try:
+            run.wait(EXIT_WAIT)
+        except Exception:
+            logger.exception("run %s did not end cleanly at exit", run.run_id)
