@@ -35,26 +35,35 @@ def render_text(nodes: Sequence[Node]) -> str:
     A node's first child continues its column, so a straight run reads as one
     column; each later child starts a branch, indented, right under the node.
     A node that does not follow its parent's line says whose child it is.
+    Every node is drawn once, even where damaged records break the tree: a
+    node whose parent is missing, or that sits on a loop of parents, starts a
+    tree of its own.
     """
     children = children_by_parent(nodes)
     known = {node.id for node in nodes}
-    # Roots: the start node, and any node whose parent is not readable here
-    # (damaged), so that no readable node goes undrawn.
-    roots = [n for n in nodes if n.parent_id is None or n.parent_id not in known]
+    waiting = sorted(
+        (n for n in nodes if n.parent_id is None or n.parent_id not in known),
+        key=lambda n: n.id,
+    )
+    undrawn = {node.id: node for node in nodes}
     lines: list[str] = []
-    # A stack of (node, prefix of its first line, prefix of the lines below).
-    stack = [(root, "", "") for root in reversed(sorted(roots, key=lambda n: n.id))]
     previous: int | None = None
-    while stack:
-        node, first, rest = stack.pop()
-        origin = ""
-        if node.parent_id is not None and node.parent_id != previous:
-            origin = f"  (from #{node.parent_id})"
-        lines.append(f"{first}{describe(node)}{origin}")
-        previous = node.id
-        below = children.get(node.id, [])
-        if below:
-            stack.append((below[0], rest, rest))
-            for branch in reversed(below[1:]):
-                stack.append((branch, rest + "├─", rest + "│ "))
+    while undrawn:
+        root = waiting.pop(0) if waiting else undrawn[min(undrawn)]
+        # A stack of (node, prefix of its first line, prefix of the lines below).
+        stack = [(root, "", "")]
+        while stack:
+            node, first, rest = stack.pop()
+            if undrawn.pop(node.id, None) is None:
+                continue  # drawn already: the records loop back to it
+            origin = ""
+            if node.parent_id is not None and node.parent_id != previous:
+                origin = f"  (from #{node.parent_id})"
+            lines.append(f"{first}{describe(node)}{origin}")
+            previous = node.id
+            below = [n for n in children.get(node.id, []) if n.id in undrawn]
+            if below:
+                stack.append((below[0], rest, rest))
+                for branch in reversed(below[1:]):
+                    stack.append((branch, rest + "├─", rest + "│ "))
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from jupyter_journey import (
     RunEnded,
     RunProgress,
     TimeBudget,
+    load_news_data,
 )
 from jupyter_journey.lock import JourneyBusyError
 from jupyter_journey.stop import EveryNEpochs
@@ -409,3 +410,99 @@ def test_a_folder_that_is_no_path_is_refused_before_building_anything(digits):
 def test_a_true_weight_threshold_is_refused(journey):
     with pytest.raises(ValueError, match="weight_threshold must be a finite number"):
         journey.train(EveryNIterations(5), nodes=1, weight_threshold=True)
+
+
+def test_empty_labels_are_refused_naming_the_split():
+    train = table([0, 1, None, 1, 0, 1])
+    test = table([0, 1])
+
+    with pytest.raises(ValueError, match=r"1 row\(s\) of the 'train' labels are empty"):
+        LabelledData.from_dataset(DatasetDict(train=train, test=test))
+
+
+def test_a_training_split_with_one_class_present_is_refused():
+    three = ClassLabel(names=["a", "b", "c"])
+    train = table([0] * 6, three)
+    test = table([0, 1, 2], three)
+
+    with pytest.raises(ValueError, match=r"holds only class\(es\) \['a'\]"):
+        LabelledData.from_dataset(DatasetDict(train=train, test=test))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"text,label\n", "has no rows"),
+        (b"\x00\x01PK\x03\x04", "holds binary data"),
+        (b"text,label\nA story.,world\nAnother.,\n", r"row\(s\) \[1\] have no label"),
+    ],
+)
+def test_a_bad_news_file_is_named(tmp_path, content, message):
+    path = tmp_path / "news.csv"
+    path.write_bytes(content)
+
+    with pytest.raises(ValueError, match=message):
+        load_news_data(path)
+
+
+class NaNNet(TupleNet):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.linear(x.flatten(1)) * float("nan")
+
+
+class LongNet(TupleNet):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.linear(x.flatten(1)).long()
+
+
+@pytest.mark.parametrize(
+    ("model", "hyperparameters", "message"),
+    [
+        (NaNNet, {}, "NaN or infinite logits"),
+        (LongNet, {}, "torch.int64 logits"),
+    ],
+)
+def test_a_model_with_unusable_outputs_is_refused_before_writing(
+    tmp_path, digits, model, hyperparameters, message
+):
+    with pytest.raises(ValueError, match=message):
+        Journey.create(tmp_path / "j", digits, model, hyperparameters)
+
+    assert not (tmp_path / "j").exists()
+
+
+def test_a_numpy_seed_is_a_seed(tmp_path, digits):
+    journey = Journey.create(tmp_path / "j", digits, seed=np.int64(3))
+
+    assert journey.seed == 3
+
+
+def test_a_parent_function_must_return_a_node_and_a_reason(journey):
+    with pytest.raises(TypeError, match=r"must return \(Node, str\), got 5"):
+        journey.train(EveryNIterations(5), nodes=1, parent=lambda journey: 5)
+
+
+ENDS_WHILE_TRAINING = """
+import sys, time
+from jupyter_journey import EveryNIterations, Journey
+journey = Journey.create(sys.argv[1])
+journey.train(EveryNIterations(100), nodes=None)
+time.sleep(3)
+"""
+
+
+def test_a_script_that_ends_while_training_stops_the_run_cleanly(tmp_path):
+    folder = tmp_path / "ended"
+
+    done = subprocess.run(
+        [sys.executable, "-c", ENDS_WHILE_TRAINING, str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "terminate called" not in done.stderr
+    nodes = Journey.open(folder).nodes()
+    assert nodes[-1].stop["kind"] == "manual"

@@ -432,3 +432,11 @@ def test_a_damaged_start_node_is_named_not_replaced(three_nodes):
 
     with pytest.raises(DamagedNodeError, match=r"^node 1 is damaged"):
         journey.test_labels()
+
+
+def test_nodes_on_a_loop_of_parents_are_still_drawn(three_nodes):
+    set_column(three_nodes.folder, 2, "parent_id", 3)
+
+    lines = Journey.open(three_nodes.folder).tree_text().splitlines()
+
+    assert sorted(line.split("#")[1].split()[0] for line in lines) == ["1", "2", "3"]
