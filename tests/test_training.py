@@ -171,26 +171,19 @@ def test_evaluation_leaves_training_mode_and_batchnorm_statistics_alone(digits):
     assert_same_tensors(model.state_dict(), before)
 
 
-class Exploding(nn.Module):
-    """A model whose forward turns NaN once trained a little."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(64, 10)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(x.flatten(1)) * float("nan")
-
-
 def test_a_run_that_diverges_fails_without_saving_a_nan_node(tmp_path, digits):
-    journey = Journey.create(tmp_path / "nan", digits, Exploding, {})
+    # A learning rate of 1e38 sends the parameters to infinity within steps.
+    reckless = LearningStrategy(optimizer="sgd", lr=1e38, batch_size=32)
+    journey = Journey.create(tmp_path / "nan", digits, strategy=reckless)
     before = journey.nodes()
 
     run = journey.train(EveryNIterations(5), nodes=2)
 
     with pytest.raises(RuntimeError, match="failed") as failure:
         run.wait()
-    assert "diverged" in str(failure.value.__cause__)
+    assert "diverged between iteration 0 (node #1) and 5" in str(
+        failure.value.__cause__
+    )
     assert journey.nodes() == before
 
 
