@@ -371,7 +371,8 @@ class JourneyStore:
         path = self.folder / NODES / name
         try:
             with safe_open(str(path), framework="pt", device="cpu") as file:
-                names = [key for key in file.keys() if key.startswith(prefix)]  # noqa: SIM118 (not a dict)
+                stored = file.keys()
+                names = [key for key in stored if key.startswith(prefix)]
                 return {key: file.get_tensor(key) for key in names}
         except FileNotFoundError:
             raise DamagedNodeError(node_id, path, "the file is missing") from None
