@@ -7,42 +7,47 @@ class names in every file. Numeric inputs are nested lists in JSON lines and
 Parquet, and JSON array strings in CSV, such as ``"[[0.0, 0.5], [1.0, 0.25]]"``.
 
 Reading turns a file into rows for ``CaseSet`` to check; nothing here decides
-what a valid sample is. What decides whether a file can be read at all is
-here: a file that is empty, holds only a header, or is not of the format asked
-for is a ``ValueError`` naming the path and the problem, raised before
-``datasets`` sees the file, so that no half-read table and no log noise
-come of it.
+what a valid sample is. Whether a file can be read at all is decided first,
+here and in ``tables``: a file that is empty, holds only a header, or is not
+of the format asked for is a ``ValueError`` naming the path and the problem,
+raised before ``datasets`` sees the file.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import tempfile
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from datasets import ClassLabel, Dataset, Features, Value
 from datasets import Sequence as ListFeature
-from datasets.exceptions import DatasetGenerationError
 from pyarrow import ArrowException
 from pyarrow import parquet as pq
 
-from .data import TensorEncoder, TextEncoder, quiet_progress
+from .data import TensorEncoder, TextEncoder
+from .tables import (
+    PARQUET_MAGIC,
+    existing_file,
+    file_text,
+    quiet_progress,
+    read_text_csv,
+    reading,
+)
 
 if TYPE_CHECKING:
     from .cases import CaseSet
 
 INPUT, LABEL, WEIGHT = "input", "label", "weight"
-# Every Parquet file starts and ends with these bytes.
-PARQUET_MAGIC = b"PAR1"
 PROVENANCE = ("source", "test_index", "node_id", "predicted", "confidence")
 COLUMNS = ("id", INPUT, LABEL, WEIGHT, *PROVENANCE)
+WHAT = "case set file"
+CSV_EXPECTED = (
+    f"a case set CSV has a header row naming its columns ({INPUT!r}, {LABEL!r}, "
+    f"optionally {WEIGHT!r}) and a row per sample"
+)
+OTHER_READERS = {"Parquet": "add_parquet", "JSON-lines": "add_json", "CSV": "add_csv"}
 
 
 def case_table(case_set: CaseSet, *, label_names: bool = False) -> Dataset:
@@ -107,34 +112,21 @@ def write_csv(case_set: CaseSet, path: str | Path) -> None:
 
 
 def read_csv(path: str | Path, numeric_column: str | None = None) -> Dataset:
-    """Read a CSV file with every cell as text, parsing ``numeric_column`` as JSON.
-
-    Reading cells as text keeps label names such as ``"07"`` from turning into
-    numbers, and an empty cell reads as "no value". UTF-8 with or without a
-    byte-order mark (as spreadsheets write it) is read.
+    """Read a case set CSV, every cell as text, ``numeric_column`` parsed as JSON.
 
     Raises
     ------
     ValueError
         Naming the path, when the file is empty, has a header but no rows,
-        names a column twice, or is not a CSV file (binary, Parquet, not
-        UTF-8).
+        names a column twice, or is not a CSV file (see
+        ``tables.read_text_csv``), or an input is not a JSON array.
     """
-    path = _existing(path)
-    header = _csv_header(path)
-    with _reading(path, "CSV"), tempfile.TemporaryDirectory() as cache:
-        table = Dataset.from_csv(
-            str(path),
-            features=Features({name: Value("string") for name in header}),
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            cache_dir=cache,
-            keep_in_memory=True,
-        )
-    if numeric_column is None or numeric_column not in header:
+    table = read_text_csv(path, what=WHAT, expected=CSV_EXPECTED, readers=OTHER_READERS)
+    if numeric_column is None or numeric_column not in table.column_names:
         return table
     parsed = [
-        _json_array(path, text, row) for row, text in enumerate(table[numeric_column])
+        _json_array(Path(path), text, row)
+        for row, text in enumerate(table[numeric_column])
     ]
     return table.remove_columns(numeric_column).add_column(numeric_column, parsed)
 
@@ -160,9 +152,9 @@ def read_json(path: str | Path) -> Dataset:
         Naming the path, when the file has no rows, or a line is not a JSON
         object, or the file is not UTF-8 text.
     """
-    path = _existing(path)
+    path = existing_file(path, WHAT)
     _check_json_lines(path)
-    with _reading(path, "JSON-lines"), tempfile.TemporaryDirectory() as cache:
+    with reading(path, "JSON-lines"), tempfile.TemporaryDirectory() as cache:
         return Dataset.from_json(str(path), cache_dir=cache, keep_in_memory=True)
 
 
@@ -181,9 +173,9 @@ def read_parquet(path: str | Path) -> Dataset:
         Naming the path, when the file is not a Parquet file, is damaged, or
         holds no rows.
     """
-    path = _existing(path)
+    path = existing_file(path, WHAT)
     _check_parquet(path)
-    with _reading(path, "Parquet"), tempfile.TemporaryDirectory() as cache:
+    with reading(path, "Parquet"), tempfile.TemporaryDirectory() as cache:
         return Dataset.from_parquet(str(path), cache_dir=cache, keep_in_memory=True)
 
 
@@ -230,72 +222,12 @@ def _json_array(path: Path, text: str, row: int) -> Any:
         ) from None
 
 
-def _existing(path: str | Path) -> Path:
-    if not isinstance(path, str | Path):
-        raise TypeError(f"path must be a str or Path, got {path!r}")
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise FileNotFoundError(f"{path} is a folder; name a case set file in it")
-    if not path.is_file():
-        raise FileNotFoundError(f"no case set file at {path}")
-    return path
-
-
-def _text(path: Path, kind: str) -> str:
-    """The file as UTF-8 text, or a ValueError saying why it is not ``kind``."""
-    data = path.read_bytes()
-    if kind != "Parquet" and data.startswith(PARQUET_MAGIC):
-        raise ValueError(
-            f"{path} is not a {kind} file: it is a Parquet file; read it with "
-            "add_parquet"
-        )
-    zero = data.find(b"\0")
-    if zero >= 0:
-        raise ValueError(
-            f"{path} is not a {kind} file: it holds binary data (a zero byte at "
-            f"position {zero})"
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            f"{path} is not a {kind} file: byte {data[error.start]:#04x} at position "
-            f"{error.start} is not UTF-8 text"
-        ) from None
-
-
-def _csv_header(path: Path) -> list[str]:
-    """The header of a CSV file that has one and at least one row under it."""
-    text = _text(path, "CSV")
-    if text.lstrip().startswith("{"):
-        raise ValueError(
-            f"{path} is not a CSV file: it starts with a JSON object; read JSON "
-            "lines with add_json"
-        )
-    try:
-        rows = [row for row in csv.reader(io.StringIO(text)) if row]
-    except csv.Error as error:
-        raise ValueError(f"{path} is not a CSV file: {error}") from None
-    if not rows:
-        raise ValueError(
-            f"{path} is empty; a case set CSV has a header row naming its columns "
-            f"({INPUT!r}, {LABEL!r}, optionally {WEIGHT!r}) and a row per sample"
-        )
-    header = rows[0]
-    twice = sorted(name for name, count in Counter(header).items() if count > 1)
-    if twice:
-        raise ValueError(f"{path} names column(s) {twice} more than once: {header}")
-    if len(rows) == 1:
-        raise ValueError(
-            f"{path} has no rows, only the header {header}; add a row per sample"
-        )
-    return header
-
-
 def _check_json_lines(path: Path) -> None:
     lines = [
         (number, line)
-        for number, line in enumerate(_text(path, "JSON-lines").splitlines(), 1)
+        for number, line in enumerate(
+            file_text(path, "JSON-lines", OTHER_READERS).splitlines(), 1
+        )
         if line.strip()
     ]
     if not lines:
@@ -344,21 +276,3 @@ def _check_parquet(path: Path) -> None:
         raise ValueError(f"{path} is not a readable Parquet file: {error}") from None
     if rows == 0:
         raise ValueError(f"{path} has no rows; add a row per sample")
-
-
-@contextmanager
-def _reading(path: Path, kind: str) -> Iterator[None]:
-    """Progress bars off, and what ``datasets`` still refuses named as our error.
-
-    The checks above catch the files we know to be unreadable; a file that
-    passes them and still fails (a damaged Parquet file, a CSV whose rows
-    pandas cannot split) is reported with the path and the reader's reason.
-    """
-    with quiet_progress():
-        try:
-            yield
-        except (DatasetGenerationError, ArrowException, ValueError) as error:
-            reason = error.__cause__ or error
-            raise ValueError(
-                f"{path} is not a readable {kind} file: {reason}"
-            ) from error

@@ -9,23 +9,20 @@ and changes whenever a sample, a label or the split changes.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import datasets
 import numpy as np
 import torch
-from datasets import Array2D, ClassLabel, Dataset, DatasetDict, Features, Value
-from datasets.exceptions import DatasetGenerationError
+from datasets import Array2D, ClassLabel, Dataset, DatasetDict, Features
+
+from .tables import quiet_progress, read_text_csv
 
 TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 PAD, UNKNOWN = 0, 1
@@ -249,23 +246,6 @@ class LabelledData:
         )
 
 
-@contextmanager
-def quiet_progress() -> Iterator[None]:
-    """Hide ``datasets``' progress bars for the few-second steps inside.
-
-    Reading a CSV of a few thousand rows takes well under a second; three bars
-    for it would bury a notebook cell's output. Bars are restored after, and
-    stay on for the user's own long ``datasets`` work.
-    """
-    was_disabled = datasets.are_progress_bars_disabled()
-    datasets.disable_progress_bars()
-    try:
-        yield
-    finally:
-        if not was_disabled:
-            datasets.enable_progress_bars()
-
-
 def load_digits_data(test_size: float = 0.2, seed: int = 0) -> LabelledData:
     """scikit-learn's 1,797 real 8×8 digit images, scaled to [0, 1], split 80/20."""
     from sklearn.datasets import load_digits
@@ -296,40 +276,17 @@ def load_news_data(
 ) -> LabelledData:
     """News items from a CSV with ``text`` and ``label`` (class names) columns."""
     path = Path(path).expanduser().resolve()
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no news CSV at {path}; expected a file with text,label"
-        )
-    head = path.read_bytes()[:65536]
-    if b"\0" in head:
-        raise ValueError(f"{path} is not a CSV file: it holds binary data")
-    text = head.decode("utf-8-sig", "replace")
-    rows = [row for row in csv.reader(io.StringIO(text)) if row][:2]
-    if not rows:
-        raise ValueError(f"{path} is empty; expected a header row text,label")
-    header = rows[0]
-    if len(rows) == 1 and path.stat().st_size <= len(head):
-        raise ValueError(f"{path} has no rows, only the header {header}")
-    try:
-        with quiet_progress():
-            # Every cell as text: labels such as "07" stay names, not numbers.
-            table = Dataset.from_csv(
-                str(path),
-                features=Features({name: Value("string") for name in header}),
-                keep_default_na=False,
-                encoding="utf-8-sig",
-                keep_in_memory=True,
-            )
-    except (DatasetGenerationError, ValueError, UnicodeDecodeError) as error:
-        reason = error.__cause__ or error
-        raise ValueError(f"{path} is not a readable CSV file: {reason}") from None
+    table = read_text_csv(
+        path,
+        what="news CSV",
+        expected="a news CSV has a header row text,label and a row per item",
+        readers={},
+    )
     missing = {"text", "label"} - set(table.column_names)
     if missing:
         raise ValueError(
             f"{path} lacks column(s) {sorted(missing)}; it has {table.column_names}"
         )
-    if len(table) == 0:
-        raise ValueError(f"{path} has no rows, only a header; add a row per item")
     unlabelled = [row for row, label in enumerate(table["label"]) if not label]
     if unlabelled:
         raise ValueError(
