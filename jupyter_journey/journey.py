@@ -320,7 +320,7 @@ class Journey:
             raise TypeError(
                 f"case_set must be a CaseSet (see journey.case_set()), got {case_set!r}"
             )
-        _device(device)
+        chosen_device = _device(device)
         reason = None
         if isinstance(parent, ParentRule) or callable(parent):
             parent, reason = choose_parent(self, parent)
@@ -353,7 +353,7 @@ class Journey:
                     strategy=strategy,
                     stop=stop,
                     seed=self.seed,
-                    device=_device(device),
+                    device=chosen_device,
                     run_id=uuid.uuid4().hex,
                     hub=self._hub,
                     cases=cases,
